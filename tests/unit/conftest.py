@@ -1,0 +1,8 @@
+"""Unit tier: the core packages (motion/, interp/) as plain PyTorch, with no ComfyUI in the process."""
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
