@@ -1,0 +1,39 @@
+"""Prepares a Python process to import ComfyUI in-process (the host tier and the fixture generators).
+
+PyPI's torchvision is built against CUDA and its compiled operators do not load beside the CPU torch the
+install script uses; its import then fails looking up `torchvision::nms`. Declaring the two operators its
+import registers kernels for lets it import (no Tempo or ComfyUI code calls them). This lives in the test
+harness only: a user's ComfyUI has a working torchvision.
+"""
+import os
+import sys
+
+import torch
+
+
+def declare_torchvision_ops():
+    try:
+        torch.ops.torchvision.nms  # a working torchvision already registered it
+        return
+    except (AttributeError, RuntimeError):
+        pass
+    lib = torch.library.Library("torchvision", "DEF")
+    lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+    lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+    declare_torchvision_ops.lib = lib  # the definitions live as long as the Library object
+
+
+def prepare(comfy_dir=None, argv=("--cpu",)):
+    """Makes `import comfy` work here as it does under ComfyUI's main.py with the given arguments.
+
+    Call it before anything imports comfy.cli_args, which parses sys.argv once, at import time."""
+    comfy_dir = os.path.abspath(comfy_dir or os.environ["TEMPO_COMFYUI"])
+    declare_torchvision_ops()
+    # comfy.cli_args parses sys.argv at import time.
+    sys.argv = [os.path.join(comfy_dir, "main.py"), *argv]
+    if comfy_dir not in sys.path:
+        sys.path.insert(0, comfy_dir)
+    import comfy.options
+
+    comfy.options.enable_args_parsing()
+    return comfy_dir
