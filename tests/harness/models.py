@@ -1,0 +1,74 @@
+"""A ComfyUI models folder of generated fixtures under the file names users have.
+
+Each file is generated once from a seed and cached in $TEMPO_HOME/fixtures; a models folder is a set of
+symlinks to the cache, so example workflows run unchanged on fixtures and on a user's real models.
+Nothing here is real: the weights are seeded random numbers in the released layouts.
+"""
+import os
+import subprocess
+import sys
+
+HARNESS = os.path.dirname(os.path.abspath(__file__))
+FIXTURES_CODE = os.path.join(os.path.dirname(HARNESS), "fixtures")
+CACHE = os.path.join(os.environ.get("TEMPO_HOME", os.path.expanduser("~/.cache/tempo")), "fixtures")
+sys.path.insert(0, FIXTURES_CODE)
+
+CHECKPOINT = "v1-5-pruned-emaonly.safetensors"
+# file name users have -> layout in tests/fixtures/motion_files.py
+MOTION_MODELS = {
+    "mm_sd_v15_v2.ckpt": "v2",
+    "mm_sd_v15.ckpt": "v1",
+    "v3_sd15_mm.ckpt": "v3",
+}
+
+
+def _cached(name, build):
+    """Builds a cache entry once, atomically, so parallel test processes never see half a file."""
+    path = os.path.join(CACHE, name)
+    if not os.path.exists(path):
+        os.makedirs(CACHE, exist_ok=True)
+        tmp = os.path.join(CACHE, f".{os.getpid()}-{name}")  # keeps the extension, which picks the format
+        build(tmp)
+        os.replace(tmp, path)
+    return path
+
+
+def _build_checkpoint(path):
+    # The generator reads key layouts off ComfyUI's own modules, so it needs a host-ready process.
+    code = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; import host; host.prepare(); "
+            "import sd15_checkpoint; sd15_checkpoint.write(sys.argv[3])")
+    subprocess.run([os.environ["TEMPO_PYTHON"], "-c", code, HARNESS, FIXTURES_CODE, path],
+                   check=True, cwd=os.environ["TEMPO_COMFYUI"], stdout=subprocess.DEVNULL)
+
+
+def _build_motion(layout):
+    def build(path):
+        import motion_files
+
+        sd = motion_files.make_motion_state_dict(layout, channels=320)
+        motion_files.write_file(sd, path)
+    return build
+
+
+def checkpoint_path():
+    return _cached("sd15-fixture-v1.safetensors", _build_checkpoint)
+
+
+def motion_path(name):
+    layout = MOTION_MODELS[name]
+    return _cached(f"motion-{layout}-320{os.path.splitext(name)[1]}", _build_motion(layout))
+
+
+def populate(models_dir):
+    """Fills models_dir with links to the fixtures; returns it."""
+    _link(checkpoint_path(), models_dir, "checkpoints", CHECKPOINT)
+    for name in MOTION_MODELS:
+        _link(motion_path(name), models_dir, "animatediff_models", name)
+    return models_dir
+
+
+def _link(target, models_dir, folder, name):
+    os.makedirs(os.path.join(models_dir, folder), exist_ok=True)
+    link = os.path.join(models_dir, folder, name)
+    if not os.path.lexists(link):
+        os.symlink(target, link)
