@@ -1,7 +1,7 @@
 """LoadMotionModule through a real server: registration, animation, and bad input."""
 import numpy as np
 import pytest
-from conftest import saved_images
+from comfy_fixtures import saved_images
 from graphs import txt2vid
 from server import PromptRejected, execution_error
 
