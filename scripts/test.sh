@@ -11,6 +11,6 @@ status=0
 for tier in ${TIERS:-unit host server browser}; do
   echo "== $tier tier"
   # pytest exits 5 when it collects nothing: that is a failure here, not a pass.
-  "$TEMPO_PYTHON" -P -m pytest -p no:cacheprovider --import-mode=importlib -q "tests/$tier" "$@" || status=1
+  "$TEMPO_PYTHON" -P -m pytest -c tests/pytest.ini -q "tests/$tier" "$@" || status=1
 done
 exit $status

@@ -35,8 +35,8 @@ def _cached(name, build):
 
 def _build_checkpoint(path):
     # The generator reads key layouts off ComfyUI's own modules, so it needs a host-ready process.
-    code = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; import host; host.prepare(); "
-            "import sd15_checkpoint; sd15_checkpoint.write(sys.argv[3])")
+    code = ("import sys; path = sys.argv[3]; sys.path[:0] = sys.argv[1:3]; import host; host.prepare(); "
+            "import sd15_checkpoint; sd15_checkpoint.write(path)")
     subprocess.run([os.environ["TEMPO_PYTHON"], "-c", code, HARNESS, FIXTURES_CODE, path],
                    check=True, cwd=os.environ["TEMPO_COMFYUI"], stdout=subprocess.DEVNULL)
 
@@ -62,6 +62,8 @@ def motion_path(name):
 def populate(models_dir):
     """Fills models_dir with links to the fixtures; returns it."""
     _link(checkpoint_path(), models_dir, "checkpoints", CHECKPOINT)
+    if not os.path.exists(os.path.join(FIXTURES_CODE, "motion_files.py")):
+        return models_dir
     for name in MOTION_MODELS:
         _link(motion_path(name), models_dir, "animatediff_models", name)
     return models_dir
