@@ -8,18 +8,18 @@ WIDGET_TYPES = {"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"}
 ACTIVE_MODE = 0
 
 
-def _is_widget(spec):
+def is_widget(spec):
     return isinstance(spec[0], list) or spec[0] in WIDGET_TYPES
 
 
-def _extra_widget_values(name, spec):
+def extra_widgets(name, spec):
+    """Values the frontend saves after this input's own: a seed's control mode, an upload button's."""
     options = spec[1] if len(spec) > 1 else {}
-    extra = 0
     if spec[0] == "INT" and (options.get("control_after_generate") or name in ("seed", "noise_seed")):
-        extra += 1
+        return ["fixed"]
     if any(options.get(k) for k in ("image_upload", "video_upload", "audio_upload")):
-        extra += 1
-    return extra
+        return ["image"]
+    return []
 
 
 def to_api(workflow, object_info):
@@ -36,9 +36,9 @@ def to_api(workflow, object_info):
         inputs = {}
         for group in ("required", "optional"):
             for name, spec in declared.get(group, {}).items():
-                if _is_widget(spec):
+                if is_widget(spec):
                     value = next(values, None)
-                    for _ in range(_extra_widget_values(name, spec)):
+                    for _ in extra_widgets(name, spec):
                         next(values, None)
                     if value is not None:
                         inputs[name] = value
