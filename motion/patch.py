@@ -1,0 +1,252 @@
+"""Attaches a MotionModel to a ComfyUI model, the one place where Tempo patches the host's model.
+
+Nothing global is touched. A ModelPatcher clone gets
+- object patches that swap each UNet block holding a motion position for a copy of that block (same layer
+  objects, not copied weights) with a MotionLayer inserted where AnimateDiff put its module: after the block's
+  resnet and transformer, before an upsampler; in the middle block between the transformer and the last resnet;
+- a `forward_timestep_embed_patch`, the host's hook for layers it does not know, which runs the MotionLayer
+  with the sampling step's transformer_options (frames per video, current sigma);
+- an attachment (the motion model and its settings) and the motion model as an additional model, so the
+  host's memory manager loads it with the UNet;
+- for v1 motion models, object patches making the UNet's resnet GroupNorms span all frames of a video (what v1
+  was trained with), fed the frame count by a DIFFUSION_MODEL wrapper;
+- optionally a `model_sampling` object patch with the schedule the motion model was trained with.
+ModelPatcher restores every object patch when the model is unpatched, so the next workflow, or the same
+checkpoint used without motion, sees the UNet exactly as it was loaded.
+"""
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+import comfy.model_patcher
+import comfy.model_sampling
+import torch
+from comfy.patcher_extension import WrappersMP
+from einops import rearrange
+from comfy.ldm.modules.attention import optimized_attention
+from comfy.ldm.modules.diffusionmodules.openaimodel import (Downsample, ResBlock, SpatialTransformer,
+                                                            TimestepEmbedSequential, Upsample)
+from comfy_extras.nodes_model_advanced import LCM, ModelSamplingDiscreteDistilled
+
+from .errors import MotionModelError
+
+ATTACHMENT_KEY = "tempo_motion"
+# Frames per video in the UNet call under way, for layers the host calls without transformer_options.
+FRAMES = ContextVar("tempo_frames", default=None)
+
+
+@dataclass
+class MotionSettings:
+    scale: float = 1.0  # multiplies the temporal attention logits
+    effect: float = 1.0  # 0 = the image model alone, 1 = the motion module's full output
+    start_percent: float = 0.0
+    end_percent: float = 1.0
+    sigma_range: tuple = field(default=(float("inf"), 0.0))  # (start, end) sigmas, filled in at attach time
+
+
+class MotionLayer(torch.nn.Module):
+    """One motion-module position inside a UNet block; the weights stay in the motion model, not the UNet."""
+
+    def __init__(self, name, attachment):
+        super().__init__()
+        self.name = name
+        self.attachment = attachment
+
+    def forward(self, x):  # reached only if the host ran the layer without our timestep-embed patch
+        raise RuntimeError("Tempo MotionLayer was called outside a Tempo-patched model")
+
+
+@dataclass
+class Attachment:
+    motion_model: torch.nn.Module
+    settings: MotionSettings
+
+
+def run_motion_layer(layer, x, emb, context, transformer_options, *args):
+    """The host calls this for every MotionLayer (see ModelPatcher.set_model_forward_timestep_embed_patch)."""
+    settings = layer.attachment.settings
+    sigma = transformer_options.get("sigmas")
+    start, end = settings.sigma_range
+    if sigma is not None and not (end <= sigma.max().item() <= start):
+        return x
+    motion_model = layer.attachment.motion_model
+    frames = frames_per_video(x, transformer_options)
+    if frames > motion_model.max_frames:
+        raise MotionModelError(
+            f"{frames} frames in one call, but {motion_model.describe()} has trained positions for at most "
+            f"{motion_model.max_frames}. Sample with ContextWindowSampler and context_length <= "
+            f"{motion_model.max_frames}, or use fewer frames.")
+    module = motion_model.get_submodule(layer.name)
+    dtype = module.temporal_transformer.norm.weight.dtype
+    out = module(x.to(dtype), frames, scale=settings.scale, attention=optimized_attention).to(x.dtype)
+    if settings.effect != 1.0:
+        out = torch.lerp(x, out, settings.effect)
+    return out
+
+
+def frames_per_video(x, transformer_options):
+    """calc_cond_batch stacks one full video per cond/uncond entry, batch-major."""
+    return x.shape[0] // len(transformer_options.get("cond_or_uncond") or [0])
+
+
+def track_frames(executor, x, *args, **kwargs):
+    """DIFFUSION_MODEL wrapper: publishes the frame count for the duration of one UNet call."""
+    transformer_options = kwargs.get("transformer_options", args[4] if len(args) > 4 else {})
+    token = FRAMES.set(frames_per_video(x, transformer_options))
+    try:
+        return executor(x, *args, **kwargs)
+    finally:
+        FRAMES.reset(token)
+
+
+class FrameGroupNorm(torch.nn.Module):
+    """A UNet resnet GroupNorm with statistics over all frames of a video, as AnimateDiff v1 was trained."""
+
+    def __init__(self, norm):
+        super().__init__()
+        self.norm = norm
+
+    def forward(self, x):
+        frames = FRAMES.get()
+        if frames is None:
+            return self.norm(x)
+        video = rearrange(x, "(b f) c h w -> b c (f h) w", f=frames)
+        return rearrange(self.norm(video), "b c (f h) w -> (b f) c h w", f=frames)
+
+
+def resnet_norm_patches(unet):
+    """Object patches turning every ResBlock GroupNorm of the UNet into a FrameGroupNorm."""
+    patches = {}
+    for name, module in unet.named_modules():
+        if isinstance(module, ResBlock):
+            for layers in ("in_layers", "out_layers"):
+                norm = getattr(module, layers)[0]
+                if not isinstance(norm, FrameGroupNorm):
+                    patches[f"diffusion_model.{name}.{layers}.0"] = FrameGroupNorm(norm)
+    return patches
+
+
+def unet_positions(unet, layers_per_up_block):
+    """Maps each AnimateDiff module name to (object-patch name, UNet block, index to insert at, channels)."""
+    positions = {}
+    level, j = 0, 0
+    for i, block in enumerate(unet.input_blocks):
+        block = _original_layers(block)
+        if isinstance(block[0], Downsample):
+            level, j = level + 1, 0
+        elif isinstance(block[0], ResBlock):
+            positions[f"down_blocks.{level}.motion_modules.{j}"] = (
+                f"diffusion_model.input_blocks.{i}", block, len(block), block[0].out_channels)
+            j += 1
+    mid = _original_layers(unet.middle_block)
+    if len(mid) == 3 and isinstance(mid[1], SpatialTransformer):
+        positions["mid_block.motion_modules.0"] = ("diffusion_model.middle_block", mid, 2, mid[0].out_channels)
+    for i, block in enumerate(unet.output_blocks):
+        block = _original_layers(block)
+        at = len(block) - 1 if isinstance(block[-1], Upsample) else len(block)
+        positions[f"up_blocks.{i // layers_per_up_block}.motion_modules.{i % layers_per_up_block}"] = (
+            f"diffusion_model.output_blocks.{i}", block, at, block[0].out_channels)
+    return positions
+
+
+def _original_layers(block):
+    """The block's own layers: a block may still hold another Tempo clone's MotionLayers while it is patched."""
+    return [layer for layer in block if not isinstance(layer, MotionLayer)]
+
+
+def _module_channels(module):
+    return module.temporal_transformer.norm.weight.shape[0]
+
+
+def _model_base(model_patcher):
+    name = type(model_patcher.model.model_config).__name__
+    return {"SD15": "SD1.5", "SDXL": "SDXL"}.get(name, name)
+
+
+def _check_fits(motion_model, positions, model_patcher):
+    for name, module in motion_model.positions():
+        where = positions.get(name)
+        if where is None or where[3] != _module_channels(module):
+            got = "no such block" if where is None else f"{where[3]} channels"
+            raise MotionModelError(
+                f"{motion_model.describe()} does not fit this {_model_base(model_patcher)} model: its module "
+                f"{name} has {_module_channels(module)} channels, the UNet has {got} there. "
+                f"Use a {motion_model.base} checkpoint with this motion model, or a motion model made for "
+                f"{_model_base(model_patcher)}.")
+
+
+def sampling_for(schedule):
+    """A model_sampling object for a training schedule from motion.schedules (None keeps the model's own)."""
+    if schedule is None:
+        return None
+    settings = dict(schedule)
+    sampling = settings.pop("sampling", "eps")
+    base, prediction = ((ModelSamplingDiscreteDistilled, LCM) if sampling == "lcm"
+                        else (comfy.model_sampling.ModelSamplingDiscrete, comfy.model_sampling.EPS))
+
+    class TrainingSchedule(base, prediction):
+        pass
+
+    config = type("Config", (), {"sampling_settings": settings})()
+    return TrainingSchedule(config)
+
+
+def attach(model_patcher, motion_model, settings, schedule=None):
+    """Returns a clone of model_patcher that animates with motion_model. model_patcher is left unchanged.
+
+    Attaching to a model that already carries a motion model replaces it (ApplyMotionLoRA does this)."""
+    unet = model_patcher.get_model_object("diffusion_model")
+    layers_per_up_block = sum(1 for name, _ in motion_model.positions() if name.startswith("up_blocks.0."))
+    positions = unet_positions(unet, layers_per_up_block)
+    _check_fits(motion_model, positions, model_patcher)
+
+    patched = model_patcher.clone()
+    previous = get_attachment(model_patcher)
+    if previous is not None:
+        _detach(patched)
+    attachment = Attachment(motion_model, settings)
+    inserts = {}
+    for name, _ in motion_model.positions():
+        patch_name, block, at, _ = positions[name]
+        inserts.setdefault(patch_name, (block, []))[1].append((at, MotionLayer(name, attachment)))
+    for patch_name, (block, layers) in inserts.items():
+        patched.add_object_patch(patch_name, _with_layers(block, layers))
+    if previous is None:
+        patched.set_model_forward_timestep_embed_patch((MotionLayer, run_motion_layer))
+    if motion_model.resnet_norm_across_frames:
+        for patch_name, norm in resnet_norm_patches(unet).items():
+            patched.add_object_patch(patch_name, norm)
+        patched.add_wrapper_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY, track_frames)
+    patched.set_attachments(ATTACHMENT_KEY, attachment)
+    # The host's memory manager then moves the motion weights to the sampling device with the UNet.
+    patched.set_additional_models(ATTACHMENT_KEY, [comfy.model_patcher.ModelPatcher(
+        motion_model, load_device=model_patcher.load_device, offload_device=model_patcher.offload_device)])
+
+    sampling = sampling_for(schedule)
+    if sampling is not None:
+        patched.add_object_patch("model_sampling", sampling)
+    model_sampling = patched.get_model_object("model_sampling")
+    settings.sigma_range = (model_sampling.percent_to_sigma(settings.start_percent),
+                            model_sampling.percent_to_sigma(settings.end_percent))
+    return patched
+
+
+def _detach(patched):
+    """Drops a previous attach()'s block and norm patches from a clone, keeping everything else the user set."""
+    for name, obj in list(patched.object_patches.items()):
+        ours = isinstance(obj, FrameGroupNorm) or (
+            isinstance(obj, TimestepEmbedSequential) and any(isinstance(layer, MotionLayer) for layer in obj))
+        if ours:
+            del patched.object_patches[name]
+    patched.remove_wrappers_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY)
+
+
+def _with_layers(block, inserts):
+    """A copy of a TimestepEmbedSequential with MotionLayers inserted, sharing every original layer."""
+    layers = list(block)
+    for at, layer in sorted(inserts, key=lambda item: item[0], reverse=True):
+        layers.insert(at, layer)
+    return TimestepEmbedSequential(*layers)
+
+
+def get_attachment(model_patcher):
+    return model_patcher.get_attachment(ATTACHMENT_KEY)

@@ -1,0 +1,95 @@
+"""LoadMotionModule: MODEL + AnimateDiff motion model file -> MODEL that animates a batch of frames."""
+import logging
+import os
+import weakref
+
+import folder_paths
+
+from ..motion import load_motion_module
+from ..motion.errors import MotionModelError
+from ..motion.patch import MotionSettings, attach
+from ..motion.schedules import SCHEDULE_CHOICES, schedule_for
+
+MODEL_EXTENSIONS = {".ckpt", ".pt", ".pth", ".safetensors"}
+
+
+def register_folder(name, subfolder):
+    """Adds models/<subfolder> (the folder AnimateDiff-Evolved users already have) to a folder_paths entry,
+    keeping entries extra_model_paths.yaml made and giving them the model extensions."""
+    folder_paths.add_model_folder_path(name, os.path.join(folder_paths.models_dir, subfolder), is_default=True)
+    paths, extensions = folder_paths.folder_names_and_paths[name]
+    folder_paths.folder_names_and_paths[name] = (paths, set(extensions) | MODEL_EXTENSIONS)
+
+
+register_folder("animatediff_models", "animatediff_models")
+
+# One loaded copy per file version and dtype, alive as long as any patched MODEL still uses it.
+_loaded = weakref.WeakValueDictionary()
+
+
+def load_cached(path, dtype):
+    key = (os.path.realpath(path), os.path.getmtime(path), dtype)
+    model = _loaded.get(key)
+    if model is None:
+        model = load_motion_module(path).to(dtype)
+        _loaded[key] = model
+    return model
+
+
+def resolve(folder, name):
+    path = folder_paths.get_full_path(folder, name)
+    if path is None:
+        raise MotionModelError(f"{folder}: no file named {name!r} in {folder_paths.get_folder_paths(folder)}")
+    return path
+
+
+class LoadMotionModule:
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "model": ("MODEL", {"tooltip": "The SD1.5 or SDXL image model to animate."}),
+                "model_name": (folder_paths.get_filename_list("animatediff_models"), {
+                    "tooltip": "AnimateDiff motion model from models/animatediff_models (v1, v2, v3, AnimateLCM, "
+                               "SDXL beta, Hotshot-XL; .ckpt, .pth or .safetensors). The variant is detected."}),
+                "motion_scale": ("FLOAT", {
+                    "default": 1.0, "min": 0.0, "max": 10.0, "step": 0.01,
+                    "tooltip": "Multiplies the temporal attention logits: above 1 sharpens how frames attend to "
+                               "each other, below 1 softens it. 1 is the original model."}),
+                "effect": ("FLOAT", {
+                    "default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01,
+                    "tooltip": "Blend of each motion module's output with its input: 0 turns motion off, "
+                               "1 is the full module."}),
+                "beta_schedule": (SCHEDULE_CHOICES, {
+                    "tooltip": "Sampling schedule. auto selects the one the motion model was trained with; "
+                               "a wrong schedule washes colours out or greys frames."}),
+            },
+            "optional": {
+                "start_percent": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 1.0, "step": 0.001,
+                                            "tooltip": "Fraction of sampling after which motion starts."}),
+                "end_percent": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.001,
+                                          "tooltip": "Fraction of sampling after which motion stops."}),
+            },
+        }
+
+    RETURN_TYPES = ("MODEL",)
+    OUTPUT_TOOLTIPS = ("The model with the motion model attached; sample a batch of frames with it "
+                       "(batch size = frames, up to the motion model's window length).",)
+    FUNCTION = "load"
+    CATEGORY = "Tempo/motion"
+    DESCRIPTION = ("Attaches an AnimateDiff motion model to an image model, so that sampling a batch of latents "
+                   "gives one coherent clip. The checkpoint itself is left untouched for other workflows.")
+
+    def load(self, model, model_name, motion_scale, effect, beta_schedule, start_percent=0.0, end_percent=1.0):
+        path = resolve("animatediff_models", model_name)
+        # The motion model computes in the UNet's compute dtype (fp32 on CPU even for fp16 files).
+        motion_model = load_cached(path, model.model.manual_cast_dtype or model.model.get_dtype())
+        logging.info("Tempo: %s", motion_model.describe())
+        settings = MotionSettings(scale=motion_scale, effect=effect,
+                                  start_percent=start_percent, end_percent=end_percent)
+        patched = attach(model, motion_model, settings, schedule_for(beta_schedule, motion_model.variant))
+        return {"ui": {"text": [motion_model.describe()]}, "result": (patched,)}
+
+
+NODE_CLASS_MAPPINGS = {"LoadMotionModule": LoadMotionModule}
+NODE_DISPLAY_NAME_MAPPINGS = {"LoadMotionModule": "Load Motion Module"}

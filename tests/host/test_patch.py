@@ -1,0 +1,77 @@
+"""motion/patch.py against ComfyUI's real UNet and samplers, in-process."""
+import comfy.sample
+import comfy.samplers
+import pytest
+import torch
+
+import motion_files
+from tempo.motion import load_motion_module
+from tempo.motion.errors import MotionModelError
+from tempo.motion.patch import MotionLayer, MotionSettings, attach, unet_positions
+
+FRAMES = 4
+
+
+def conditioning(clip, text):
+    return clip.encode_from_tokens_scheduled(clip.tokenize(text))
+
+
+def sample(model, clip, frames=FRAMES, seed=3, steps=2):
+    latent = torch.zeros(frames, 4, 8, 8)
+    noise = comfy.sample.prepare_noise(latent, seed)
+    return comfy.sample.sample(model, noise, steps, 5.0, "euler", "normal", conditioning(clip, "a boat"),
+                               conditioning(clip, "blurry"), latent, denoise=1.0, seed=seed)
+
+
+def motion(layout="v2", **kw):
+    return load_motion_module(motion_files.make_motion_state_dict(layout, channels=320, **kw)).float()
+
+
+def test_every_v2_position_lands_where_animatediff_put_it(checkpoint):
+    model, _, _ = checkpoint
+    unet = model.get_model_object("diffusion_model")
+    positions = unet_positions(unet, layers_per_up_block=3)
+    names = {name for name, _ in motion().positions()}
+    assert names <= set(positions)
+    where = {name: (patch, at) for name, (patch, _, at, _) in positions.items()}
+    assert where["down_blocks.0.motion_modules.0"] == ("diffusion_model.input_blocks.1", 2)
+    assert where["down_blocks.3.motion_modules.1"] == ("diffusion_model.input_blocks.11", 1)
+    assert where["mid_block.motion_modules.0"] == ("diffusion_model.middle_block", 2)
+    assert where["up_blocks.0.motion_modules.2"] == ("diffusion_model.output_blocks.2", 1)  # before Upsample
+    assert where["up_blocks.3.motion_modules.2"] == ("diffusion_model.output_blocks.11", 2)
+
+
+def test_attach_leaves_the_input_model_and_the_unet_untouched(checkpoint):
+    model, clip, _ = checkpoint
+    before = sample(model, clip)
+    patched = attach(model, motion(), MotionSettings())
+    assert model.object_patches == {} and patched.object_patches
+    animated = sample(patched, clip)
+    assert not torch.allclose(animated, before)
+    unet = model.get_model_object("diffusion_model")
+    assert not any(isinstance(layer, MotionLayer) for block in unet.output_blocks for layer in block)
+    assert torch.equal(sample(model, clip), before)
+
+
+def test_effect_zero_is_the_image_model(checkpoint):
+    model, clip, _ = checkpoint
+    silent = attach(model, motion(), MotionSettings(effect=0.0))
+    assert torch.allclose(sample(silent, clip), sample(model, clip), atol=1e-5)
+
+
+def test_motion_runs_per_video_within_a_cfg_batch(checkpoint, monkeypatch):
+    model, clip, _ = checkpoint
+    mm = motion()
+    seen = []
+    module = mm.get_submodule("down_blocks.0.motion_modules.0")
+    original = module.forward
+    monkeypatch.setattr(module, "forward", lambda x, f, **kw: seen.append((x.shape[0], f)) or original(x, f, **kw))
+    sample(attach(model, mm, MotionSettings()), clip, steps=1)
+    assert seen and all(batch == 2 * FRAMES and frames == FRAMES for batch, frames in seen)
+
+
+def test_sdxl_module_on_sd15_names_both(checkpoint):
+    model, _, _ = checkpoint
+    sdxl = load_motion_module(motion_files.make_motion_state_dict("sdxl_beta", channels=(32, 64, 128)))
+    with pytest.raises(MotionModelError, match="SDXL.*SD1.5|SD1.5.*SDXL"):
+        attach(model, sdxl, MotionSettings())
