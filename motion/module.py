@@ -1,0 +1,137 @@
+"""One AnimateDiff motion module: self-attention across the frames of a video at every spatial position.
+
+Submodule names are those of AnimateDiff's motion_module.py, so the keys of a released file are the parameter
+names here (`temporal_transformer.transformer_blocks.0.attention_blocks.1.to_q.weight`, ...). The math is
+MOTION_MODULES.md's, step by step: GroupNorm, proj_in, one sequence of frames per pixel, two attention blocks
+and a GEGLU feed-forward (each pre-norm, with a residual), proj_out, and the module's input added back.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+from torch import nn
+
+from .attention import sdpa_attention
+from .errors import MotionModelError
+
+HEADS = 8  # fixed by the architecture: every release uses 8 heads of C/8 channels
+
+
+class MotionModule(nn.Module):
+    """Called at its position in the UNet with x of shape (batch * frames, C, H, W), rows batch-major."""
+
+    def __init__(self, channels, max_frames, norm_across_frames=False):
+        super().__init__()
+        self.temporal_transformer = TemporalTransformer(channels, max_frames, norm_across_frames)
+
+    def forward(self, x, num_frames, scale=1.0, attention=None):
+        """scale multiplies the attention logits of each query frame (a float, or one value per frame);
+        attention(q, k, v, heads) is the backend, torch's SDPA by default."""
+        return self.temporal_transformer(x, num_frames, scale, attention or sdpa_attention) + x
+
+
+class TemporalTransformer(nn.Module):
+    def __init__(self, channels, max_frames, norm_across_frames):
+        super().__init__()
+        # SDXL beta was trained with GroupNorm statistics over the whole video, the others per frame.
+        self.norm_across_frames = norm_across_frames
+        self.norm = nn.GroupNorm(32, channels, eps=1e-6)
+        self.proj_in = nn.Linear(channels, channels)
+        self.transformer_blocks = nn.ModuleList([TemporalTransformerBlock(channels, max_frames)])
+        self.proj_out = nn.Linear(channels, channels)
+
+    def forward(self, x, num_frames, scale, attention):
+        height, width = x.shape[-2:]
+        h = self.group_norm(x, num_frames)
+        # proj_in acts on each token alone, so it may come after the regrouping into sequences of frames.
+        h = self.proj_in(rearrange(h, "(b f) c h w -> (b h w) f c", f=num_frames))
+        for block in self.transformer_blocks:
+            h = block(h, scale, attention)
+        return rearrange(self.proj_out(h), "(b h w) f c -> (b f) c h w", h=height, w=width)
+
+    def group_norm(self, x, num_frames):
+        if not self.norm_across_frames:
+            return self.norm(x)
+        video = rearrange(x, "(b f) c h w -> b c f h w", f=num_frames)
+        return rearrange(self.norm(video), "b c f h w -> (b f) c h w")
+
+
+class TemporalTransformerBlock(nn.Module):
+    def __init__(self, channels, max_frames):
+        super().__init__()
+        self.attention_blocks = nn.ModuleList(TemporalAttention(channels, max_frames) for _ in range(2))
+        self.norms = nn.ModuleList(nn.LayerNorm(channels) for _ in range(2))
+        self.ff = FeedForward(channels)
+        self.ff_norm = nn.LayerNorm(channels)
+
+    def forward(self, h, scale, attention):
+        for norm, attention_block in zip(self.norms, self.attention_blocks):
+            h = attention_block(norm(h), scale, attention) + h
+        return self.ff(self.ff_norm(h)) + h
+
+
+class TemporalAttention(nn.Module):
+    def __init__(self, channels, max_frames):
+        super().__init__()
+        self.to_q = nn.Linear(channels, channels, bias=False)
+        self.to_k = nn.Linear(channels, channels, bias=False)
+        self.to_v = nn.Linear(channels, channels, bias=False)
+        self.to_out = nn.Sequential(nn.Linear(channels, channels))
+        self.pos_encoder = PositionalEncoding(channels, max_frames)
+
+    def forward(self, n, scale, attention):
+        """n: the normalised sequences, (N, F, C). The frame positions feed q, k and v, never the residual."""
+        n = self.pos_encoder(n)
+        # Scaling q scales q·k for its query frame, whatever the backend does after.
+        q = self.to_q(n) * per_query_frame(scale, n)
+        return self.to_out(attention(q, self.to_k(n), self.to_v(n), HEADS))
+
+
+def per_query_frame(scale, n):
+    if not isinstance(scale, torch.Tensor):
+        return scale
+    return scale.to(n.device, n.dtype).reshape(-1, 1)
+
+
+class PositionalEncoding(nn.Module):
+    def __init__(self, channels, max_frames):
+        super().__init__()
+        self.register_buffer("pe", sinusoid(max_frames, channels)[None])
+
+    def forward(self, n):
+        frames, max_frames = n.shape[1], self.pe.shape[1]
+        if frames > max_frames:
+            raise MotionModelError(f"{frames} frames in one call, but the motion model has positions for {max_frames}: "
+                             f"sample in context windows of at most {max_frames} frames")
+        return n + self.pe[:, :frames].to(n.dtype)
+
+
+def sinusoid(length, channels):
+    """pe[p, 2i] = sin(p·ω_i), pe[p, 2i+1] = cos(p·ω_i), ω_i = 10000^(-2i/C), computed in fp32."""
+    position = torch.arange(length, dtype=torch.float32)[:, None]
+    frequency = torch.exp(torch.arange(0, channels, 2, dtype=torch.float32) * (-math.log(10000.0) / channels))
+    pe = torch.empty(length, channels, dtype=torch.float32)
+    pe[:, 0::2] = torch.sin(position * frequency)
+    pe[:, 1::2] = torch.cos(position * frequency)
+    return pe
+
+
+class FeedForward(nn.Module):
+    def __init__(self, channels, mult=4):
+        super().__init__()
+        # Keys are net.0 and net.2: in the diffusers FeedForward the files were saved from, a dropout sat at 1.
+        self.net = nn.ModuleDict({"0": GEGLU(channels, channels * mult), "2": nn.Linear(channels * mult, channels)})
+
+    def forward(self, h):
+        return self.net["2"](self.net["0"](h))
+
+
+class GEGLU(nn.Module):
+    def __init__(self, channels, inner):
+        super().__init__()
+        self.proj = nn.Linear(channels, 2 * inner)
+
+    def forward(self, h):
+        value, gate = self.proj(h).chunk(2, dim=-1)
+        return value * F.gelu(gate)  # exact erf GELU: the tanh approximation is ~6e-4 off
