@@ -35,7 +35,7 @@ def _cached(name, build):
 
 def _build_checkpoint(path):
     # The generator reads key layouts off ComfyUI's own modules, so it needs a host-ready process.
-    code = ("import sys; path = sys.argv[3]; sys.path[:0] = sys.argv[1:3]; import host; host.prepare(); "
+    code = ("import sys; path = sys.argv[3]; sys.path[:0] = sys.argv[1:3]; import comfy_host; comfy_host.prepare(); "
             "import sd15_checkpoint; sd15_checkpoint.write(path)")
     subprocess.run([os.environ["TEMPO_PYTHON"], "-c", code, HARNESS, FIXTURES_CODE, path],
                    check=True, cwd=os.environ["TEMPO_COMFYUI"], stdout=subprocess.DEVNULL)

@@ -12,9 +12,9 @@ TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKOUT = os.path.dirname(TESTS)
 sys.path[:0] = [os.path.join(TESTS, "harness"), os.path.join(TESTS, "fixtures")]
 
-import host  # noqa: E402
+import comfy_host  # noqa: E402
 
-host.prepare()
+comfy_host.prepare()
 import comfy.sd  # noqa: E402
 
 
