@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 import models
-import server
+import comfy_server
 
-ARTIFACTS = os.path.join(server.CHECKOUT, "test-artifacts")
+ARTIFACTS = os.path.join(comfy_server.CHECKOUT, "test-artifacts")
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +30,7 @@ def models_dir(tmp_path_factory):
 def comfy(tmp_path_factory, models_dir):
     os.makedirs(ARTIFACTS, exist_ok=True)
     base = str(tmp_path_factory.mktemp("comfy"))
-    instance = server.start(base, models_dir, os.path.join(ARTIFACTS, f"server-{os.getpid()}.log"))
+    instance = comfy_server.start(base, models_dir, os.path.join(ARTIFACTS, f"server-{os.getpid()}.log"))
     yield instance
     instance.stop()
 

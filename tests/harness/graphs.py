@@ -24,7 +24,8 @@ def out(node_id, slot=0):
 
 
 def txt2vid(frames=8, size=64, motion=None, steps=3, seed=1, save=True, prefix="tempo_test", **motion_options):
-    """Checkpoint -> [LoadMotionModule] -> KSampler over a batch of `frames` latents -> VAEDecode [-> SaveImage]."""
+    """Checkpoint -> [LoadMotionModule] -> KSampler over a batch of `frames` latents -> VAEDecode -> SaveImage
+    (PreviewImage, into the temp folder, with save=False)."""
     g = Graph()
     ckpt = g.add("CheckpointLoaderSimple", ckpt_name=CHECKPOINT)
     model = out(ckpt)
@@ -40,4 +41,6 @@ def txt2vid(frames=8, size=64, motion=None, steps=3, seed=1, save=True, prefix="
     images = g.add("VAEDecode", samples=out(sampled), vae=out(ckpt, 2))
     if save:
         g.add("SaveImage", images=out(images), filename_prefix=prefix)
+    else:
+        g.add("PreviewImage", images=out(images))
     return g

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from comfy_fixtures import saved_images
 from graphs import txt2vid
-from server import PromptRejected, execution_error
+from comfy_server import PromptRejected, execution_error
 
 FRAMES = 8
 

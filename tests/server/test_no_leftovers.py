@@ -5,10 +5,10 @@ import time
 
 import numpy as np
 import pytest
-import server
+import comfy_server
 from comfy_fixtures import ARTIFACTS, saved_images
 from graphs import txt2vid
-from server import execution_error
+from comfy_server import execution_error
 
 
 def txt2img(comfy, prefix):
@@ -20,7 +20,7 @@ def txt2img(comfy, prefix):
 @pytest.fixture(scope="module")
 def fresh_image(tmp_path_factory, models_dir):
     base = str(tmp_path_factory.mktemp("fresh"))
-    fresh = server.start(base, models_dir, os.path.join(ARTIFACTS, f"server-fresh-{os.getpid()}.log"))
+    fresh = comfy_server.start(base, models_dir, os.path.join(ARTIFACTS, f"server-fresh-{os.getpid()}.log"))
     try:
         return txt2img(fresh, "fresh")
     finally:
