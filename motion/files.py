@@ -57,7 +57,8 @@ def _read_pickle(path, mmap):
                 f"({_unsupported_global(error)}), and a motion model holds only tensors. Get the file from its "
                 f"original source, or convert it to .safetensors where you trust it.") from None
         raise _corrupt(path, error) from None
-    except (RuntimeError, EOFError, ValueError, OSError) as error:
+    # torch.load hands a file named .safetensors to safetensors, hence its error here too.
+    except (RuntimeError, EOFError, ValueError, OSError, SafetensorError) as error:
         raise _corrupt(path, error) from None
     if not isinstance(sd, dict):
         raise MotionModelError(f"{path.name}: holds a {type(sd).__name__}, expected a dict of tensors")

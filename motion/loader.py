@@ -10,7 +10,6 @@ from .errors import MotionModelError
 from .files import read_state_dict
 from .formats import check_shapes, read_motion_file
 from .model import MotionModel
-from .module import sinusoid
 
 
 def load_motion_module(source):
@@ -20,14 +19,14 @@ def load_motion_module(source):
     label = name or "state dict"
     layout, motion = read_motion_file(sd, label)
     model = MotionModel.skeleton(layout, source=Path(source) if name else None)
-    expected = {key: tensor.shape for key, tensor in model.state_dict().items()}
+    expected = model.state_dict()
     dtype = _weights_dtype(motion, label)
     # .to is the tensor itself when the dtype already matches, which is every tensor of a usual file.
     motion = {key: tensor.to(dtype) for key, tensor in motion.items()}
-    for key, shape in expected.items():
+    for key, tensor in expected.items():
         if key.endswith("pos_encoder.pe") and key not in motion:
-            motion[key] = sinusoid(layout.max_frames, shape[-1])[None].to(dtype)
-    check_shapes(expected, motion, label)
+            motion[key] = tensor.to(dtype)  # the skeleton's sinusoid, at the length the variant was trained with
+    check_shapes({key: tensor.shape for key, tensor in expected.items()}, motion, label)
     return model.assign(motion)
 
 

@@ -37,7 +37,7 @@ class MotionModel(nn.Module):
 
     @classmethod
     def skeleton(cls, layout, source=None):
-        """The model with every tensor on the meta device: names and shapes, no memory, no initialisation."""
+        """The model with its weights on the meta device: names and shapes, no memory, no initialisation."""
         with torch.device("meta"):
             return cls(layout, source)
 

@@ -97,7 +97,9 @@ def per_query_frame(scale, n):
 class PositionalEncoding(nn.Module):
     def __init__(self, channels, max_frames):
         super().__init__()
-        self.register_buffer("pe", sinusoid(max_frames, channels)[None])
+        # Made on the CPU even while a model is built on the meta device: the table is small, and evaluating
+        # the formula on meta runs slow Python decompositions.
+        self.register_buffer("pe", sinusoid(max_frames, channels, device="cpu")[None])
 
     def forward(self, n):
         frames, max_frames = n.shape[1], self.pe.shape[1]
@@ -107,11 +109,12 @@ class PositionalEncoding(nn.Module):
         return n + self.pe[:, :frames].to(n.dtype)
 
 
-def sinusoid(length, channels):
+def sinusoid(length, channels, device=None):
     """pe[p, 2i] = sin(p·ω_i), pe[p, 2i+1] = cos(p·ω_i), ω_i = 10000^(-2i/C), computed in fp32."""
-    position = torch.arange(length, dtype=torch.float32)[:, None]
-    frequency = torch.exp(torch.arange(0, channels, 2, dtype=torch.float32) * (-math.log(10000.0) / channels))
-    pe = torch.empty(length, channels, dtype=torch.float32)
+    position = torch.arange(length, dtype=torch.float32, device=device)[:, None]
+    frequency = torch.exp(torch.arange(0, channels, 2, dtype=torch.float32, device=device)
+                          * (-math.log(10000.0) / channels))
+    pe = torch.empty(length, channels, dtype=torch.float32, device=device)
     pe[:, 0::2] = torch.sin(position * frequency)
     pe[:, 1::2] = torch.cos(position * frequency)
     return pe
