@@ -1,21 +1,22 @@
 """Attaches a MotionModel to a ComfyUI model, the one place where Tempo patches the host's model.
 
 Nothing global is touched. A ModelPatcher clone gets
-- object patches that swap each UNet block holding a motion position for a copy of that block (same layer
-  objects, not copied weights) with a MotionLayer inserted where AnimateDiff put its module: after the block's
-  resnet and transformer, before an upsampler; in the middle block between the transformer and the last resnet;
+- object patches that swap each UNet block holding a motion position for a new block of the same layer
+  objects (no weight is copied) with a MotionLayer inserted where AnimateDiff put its module: after the
+  block's resnet and transformer, before an upsampler; in the middle block between the transformer and the
+  last resnet. For v1 motion models the rebuilt blocks hold resnet copies whose GroupNorms span all frames of
+  a video (what v1 was trained with), fed the frame count by a DIFFUSION_MODEL wrapper;
 - a `forward_timestep_embed_patch`, the host's hook for layers it does not know, which runs the MotionLayer
   with the sampling step's transformer_options (frames per video, current sigma);
 - an attachment (the motion model and its settings) and the motion model as an additional model, so the
   host's memory manager loads it with the UNet;
-- for v1 motion models, object patches making the UNet's resnet GroupNorms span all frames of a video (what v1
-  was trained with), fed the frame count by a DIFFUSION_MODEL wrapper;
 - optionally a `model_sampling` object patch with the schedule the motion model was trained with.
 ModelPatcher restores every object patch when the model is unpatched, so the next workflow, or the same
 checkpoint used without motion, sees the UNet exactly as it was loaded.
 """
+import copy
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import comfy.model_patcher
 import comfy.model_sampling
@@ -28,6 +29,7 @@ from comfy.ldm.modules.diffusionmodules.openaimodel import (Downsample, ResBlock
 from comfy_extras.nodes_model_advanced import LCM, ModelSamplingDiscreteDistilled
 
 from .errors import MotionModelError
+from .per_frame import at_frames
 
 ATTACHMENT_KEY = "tempo_motion"
 # Frames per video in the UNet call under way, for layers the host calls without transformer_options.
@@ -36,8 +38,8 @@ FRAMES = ContextVar("tempo_frames", default=None)
 
 @dataclass
 class MotionSettings:
-    scale: float = 1.0  # multiplies the temporal attention logits
-    effect: float = 1.0  # 0 = the image model alone, 1 = the motion module's full output
+    scale: float | list = 1.0  # multiplies the temporal attention logits; a list gives one value per frame
+    effect: float | list = 1.0  # 0 = the image model alone, 1 = the motion module's full output
     start_percent: float = 0.0
     end_percent: float = 1.0
     sigma_range: tuple = field(default=(float("inf"), 0.0))  # (start, end) sigmas, filled in at attach time
@@ -75,12 +77,18 @@ def run_motion_layer(layer, x, emb, context, transformer_options, *args):
             f"{frames} frames in one call, but {motion_model.describe()} has trained positions for at most "
             f"{motion_model.max_frames}. Sample with ContextWindowSampler and context_length <= "
             f"{motion_model.max_frames}, or use fewer frames.")
+    # Inside a context window, per-frame settings follow the frames' places in the whole clip.
+    window = transformer_options.get("context_window")
+    indices = window.index_list if window is not None else range(frames)
+    scale, effect = at_frames(settings.scale, indices), at_frames(settings.effect, indices)
     module = motion_model.get_submodule(layer.name)
     dtype = module.temporal_transformer.norm.weight.dtype
-    out = module(x.to(dtype), frames, scale=settings.scale, attention=optimized_attention).to(x.dtype)
-    if settings.effect != 1.0:
-        out = torch.lerp(x, out, settings.effect)
-    return out
+    out = module(x.to(dtype), frames, scale=scale, attention=optimized_attention).to(x.dtype)
+    if isinstance(effect, torch.Tensor):
+        effect = effect.to(x).repeat(x.shape[0] // frames).view(-1, 1, 1, 1)
+    elif effect == 1.0:
+        return out
+    return torch.lerp(x, out, effect)
 
 
 def frames_per_video(x, transformer_options):
@@ -113,44 +121,52 @@ class FrameGroupNorm(torch.nn.Module):
         return rearrange(self.norm(video), "b c (f h) w -> (b f) c h w", f=frames)
 
 
-def resnet_norm_patches(unet):
-    """Object patches turning every ResBlock GroupNorm of the UNet into a FrameGroupNorm."""
-    patches = {}
-    for name, module in unet.named_modules():
-        if isinstance(module, ResBlock):
-            for layers in ("in_layers", "out_layers"):
-                norm = getattr(module, layers)[0]
-                if not isinstance(norm, FrameGroupNorm):
-                    patches[f"diffusion_model.{name}.{layers}.0"] = FrameGroupNorm(norm)
-    return patches
+def _frame_norm_resblock(resblock):
+    """A shallow copy of a ResBlock whose GroupNorms span all frames; it shares every weight with the original."""
+    clone = copy.copy(resblock)
+    clone._modules = dict(resblock._modules)
+    for layers in ("in_layers", "out_layers"):
+        sequence = resblock._modules[layers]
+        clone._modules[layers] = torch.nn.Sequential(FrameGroupNorm(sequence[0]), *sequence[1:])
+    clone.__dict__["tempo_original"] = resblock  # a plain attribute, not a submodule of the copy
+    return clone
+
+
+class TempoBlock(TimestepEmbedSequential):
+    """A UNet block rebuilt by attach(): the original layers, MotionLayers inserted, v1 resnets swapped."""
+
+
+def unet_blocks(unet):
+    """(object-patch name, the block's original layers) for every block of the UNet, in execution order.
+
+    While another Tempo clone is patched into the shared UNet, its blocks show; they are unwrapped here."""
+    named = [(f"diffusion_model.input_blocks.{i}", b) for i, b in enumerate(unet.input_blocks)]
+    named.append(("diffusion_model.middle_block", unet.middle_block))
+    named += [(f"diffusion_model.output_blocks.{i}", b) for i, b in enumerate(unet.output_blocks)]
+    return [(name, [getattr(layer, "tempo_original", layer) for layer in block if not isinstance(layer, MotionLayer)])
+            for name, block in named]
 
 
 def unet_positions(unet, layers_per_up_block):
-    """Maps each AnimateDiff module name to (object-patch name, UNet block, index to insert at, channels)."""
+    """Maps each AnimateDiff module name to (object-patch name, index to insert at, channels there)."""
     positions = {}
-    level, j = 0, 0
-    for i, block in enumerate(unet.input_blocks):
-        block = _original_layers(block)
-        if isinstance(block[0], Downsample):
-            level, j = level + 1, 0
-        elif isinstance(block[0], ResBlock):
-            positions[f"down_blocks.{level}.motion_modules.{j}"] = (
-                f"diffusion_model.input_blocks.{i}", block, len(block), block[0].out_channels)
-            j += 1
-    mid = _original_layers(unet.middle_block)
-    if len(mid) == 3 and isinstance(mid[1], SpatialTransformer):
-        positions["mid_block.motion_modules.0"] = ("diffusion_model.middle_block", mid, 2, mid[0].out_channels)
-    for i, block in enumerate(unet.output_blocks):
-        block = _original_layers(block)
-        at = len(block) - 1 if isinstance(block[-1], Upsample) else len(block)
-        positions[f"up_blocks.{i // layers_per_up_block}.motion_modules.{i % layers_per_up_block}"] = (
-            f"diffusion_model.output_blocks.{i}", block, at, block[0].out_channels)
+    level, j, up = 0, 0, 0
+    for patch_name, layers in unet_blocks(unet):
+        if ".input_blocks." in patch_name:
+            if isinstance(layers[0], Downsample):
+                level, j = level + 1, 0
+            elif isinstance(layers[0], ResBlock):
+                positions[f"down_blocks.{level}.motion_modules.{j}"] = (patch_name, len(layers), layers[0].out_channels)
+                j += 1
+        elif patch_name.endswith("middle_block"):
+            if len(layers) == 3 and isinstance(layers[1], SpatialTransformer):
+                positions["mid_block.motion_modules.0"] = (patch_name, 2, layers[0].out_channels)
+        else:
+            at = len(layers) - 1 if isinstance(layers[-1], Upsample) else len(layers)
+            positions[f"up_blocks.{up // layers_per_up_block}.motion_modules.{up % layers_per_up_block}"] = (
+                patch_name, at, layers[0].out_channels)
+            up += 1
     return positions
-
-
-def _original_layers(block):
-    """The block's own layers: a block may still hold another Tempo clone's MotionLayers while it is patched."""
-    return [layer for layer in block if not isinstance(layer, MotionLayer)]
 
 
 def _module_channels(module):
@@ -165,8 +181,8 @@ def _model_base(model_patcher):
 def _check_fits(motion_model, positions, model_patcher):
     for name, module in motion_model.positions():
         where = positions.get(name)
-        if where is None or where[3] != _module_channels(module):
-            got = "no such block" if where is None else f"{where[3]} channels"
+        if where is None or where[2] != _module_channels(module):
+            got = "no such block" if where is None else f"{where[2]} channels"
             raise MotionModelError(
                 f"{motion_model.describe()} does not fit this {_model_base(model_patcher)} model: its module "
                 f"{name} has {_module_channels(module)} channels, the UNet has {got} there. "
@@ -203,49 +219,47 @@ def attach(model_patcher, motion_model, settings, schedule=None):
     previous = get_attachment(model_patcher)
     if previous is not None:
         _detach(patched)
+    sampling = sampling_for(schedule)
+    if sampling is not None:
+        patched.add_object_patch("model_sampling", sampling)
+    model_sampling = patched.get_model_object("model_sampling")
+    settings = replace(settings, sigma_range=(model_sampling.percent_to_sigma(settings.start_percent),
+                                              model_sampling.percent_to_sigma(settings.end_percent)))
     attachment = Attachment(motion_model, settings)
     inserts = {}
     for name, _ in motion_model.positions():
-        patch_name, block, at, _ = positions[name]
-        inserts.setdefault(patch_name, (block, []))[1].append((at, MotionLayer(name, attachment)))
-    for patch_name, (block, layers) in inserts.items():
-        patched.add_object_patch(patch_name, _with_layers(block, layers))
+        patch_name, at, _ = positions[name]
+        inserts.setdefault(patch_name, []).append((at, MotionLayer(name, attachment)))
+    frame_norms = motion_model.resnet_norm_across_frames
+    for patch_name, layers in unet_blocks(unet):
+        if patch_name in inserts or (frame_norms and any(isinstance(layer, ResBlock) for layer in layers)):
+            patched.add_object_patch(patch_name, _rebuilt(layers, inserts.get(patch_name, []), frame_norms))
     if previous is None:
         patched.set_model_forward_timestep_embed_patch((MotionLayer, run_motion_layer))
-    if motion_model.resnet_norm_across_frames:
-        for patch_name, norm in resnet_norm_patches(unet).items():
-            patched.add_object_patch(patch_name, norm)
+    if frame_norms:
         patched.add_wrapper_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY, track_frames)
     patched.set_attachments(ATTACHMENT_KEY, attachment)
     # The host's memory manager then moves the motion weights to the sampling device with the UNet.
     patched.set_additional_models(ATTACHMENT_KEY, [comfy.model_patcher.ModelPatcher(
         motion_model, load_device=model_patcher.load_device, offload_device=model_patcher.offload_device)])
-
-    sampling = sampling_for(schedule)
-    if sampling is not None:
-        patched.add_object_patch("model_sampling", sampling)
-    model_sampling = patched.get_model_object("model_sampling")
-    settings.sigma_range = (model_sampling.percent_to_sigma(settings.start_percent),
-                            model_sampling.percent_to_sigma(settings.end_percent))
     return patched
 
 
 def _detach(patched):
-    """Drops a previous attach()'s block and norm patches from a clone, keeping everything else the user set."""
+    """Drops a previous attach()'s blocks and wrapper from a clone, keeping everything else the user set."""
     for name, obj in list(patched.object_patches.items()):
-        ours = isinstance(obj, FrameGroupNorm) or (
-            isinstance(obj, TimestepEmbedSequential) and any(isinstance(layer, MotionLayer) for layer in obj))
-        if ours:
+        if isinstance(obj, TempoBlock):
             del patched.object_patches[name]
     patched.remove_wrappers_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY)
 
 
-def _with_layers(block, inserts):
-    """A copy of a TimestepEmbedSequential with MotionLayers inserted, sharing every original layer."""
-    layers = list(block)
+def _rebuilt(layers, inserts, frame_norms):
+    """A new block from the original layers (shared, not copied), with MotionLayers inserted at their places."""
+    layers = [_frame_norm_resblock(layer) if frame_norms and isinstance(layer, ResBlock) else layer
+              for layer in layers]
     for at, layer in sorted(inserts, key=lambda item: item[0], reverse=True):
         layers.insert(at, layer)
-    return TimestepEmbedSequential(*layers)
+    return TempoBlock(*layers)
 
 
 def get_attachment(model_patcher):

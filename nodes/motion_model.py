@@ -5,9 +5,10 @@ import weakref
 
 import folder_paths
 
-from ..motion import load_motion_module
+from ..motion import apply_motion_lora, load_motion_module
 from ..motion.errors import MotionModelError
-from ..motion.patch import MotionSettings, attach
+from ..motion.patch import MotionSettings, attach, get_attachment
+from ..motion.per_frame import parse_per_frame
 from ..motion.schedules import SCHEDULE_CHOICES, schedule_for
 
 MODEL_EXTENSIONS = {".ckpt", ".pt", ".pth", ".safetensors"}
@@ -22,6 +23,7 @@ def register_folder(name, subfolder):
 
 
 register_folder("animatediff_models", "animatediff_models")
+register_folder("animatediff_motion_lora", "animatediff_motion_lora")
 
 # One loaded copy per file version and dtype, alive as long as any patched MODEL still uses it.
 _loaded = weakref.WeakValueDictionary()
@@ -69,6 +71,12 @@ class LoadMotionModule:
                                             "tooltip": "Fraction of sampling after which motion starts."}),
                 "end_percent": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.001,
                                           "tooltip": "Fraction of sampling after which motion stops."}),
+                "motion_scale_per_frame": ("STRING", {
+                    "default": "", "tooltip": "Optional comma-separated motion scale per frame, replacing "
+                                              "motion_scale; the last value holds for later frames."}),
+                "effect_per_frame": ("STRING", {
+                    "default": "", "tooltip": "Optional comma-separated effect per frame, replacing effect; "
+                                              "the last value holds for later frames."}),
             },
         }
 
@@ -80,16 +88,49 @@ class LoadMotionModule:
     DESCRIPTION = ("Attaches an AnimateDiff motion model to an image model, so that sampling a batch of latents "
                    "gives one coherent clip. The checkpoint itself is left untouched for other workflows.")
 
-    def load(self, model, model_name, motion_scale, effect, beta_schedule, start_percent=0.0, end_percent=1.0):
+    def load(self, model, model_name, motion_scale, effect, beta_schedule, start_percent=0.0, end_percent=1.0,
+             motion_scale_per_frame="", effect_per_frame=""):
         path = resolve("animatediff_models", model_name)
         # The motion model computes in the UNet's compute dtype (fp32 on CPU even for fp16 files).
         motion_model = load_cached(path, model.model.manual_cast_dtype or model.model.get_dtype())
         logging.info("Tempo: %s", motion_model.describe())
-        settings = MotionSettings(scale=motion_scale, effect=effect,
-                                  start_percent=start_percent, end_percent=end_percent)
+        settings = MotionSettings(
+            scale=parse_per_frame(motion_scale_per_frame, "motion_scale_per_frame") or motion_scale,
+            effect=parse_per_frame(effect_per_frame, "effect_per_frame") or effect,
+            start_percent=start_percent, end_percent=end_percent)
         patched = attach(model, motion_model, settings, schedule_for(beta_schedule, motion_model.variant))
         return {"ui": {"text": [motion_model.describe()]}, "result": (patched,)}
 
 
-NODE_CLASS_MAPPINGS = {"LoadMotionModule": LoadMotionModule}
-NODE_DISPLAY_NAME_MAPPINGS = {"LoadMotionModule": "Load Motion Module"}
+class ApplyMotionLoRA:
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "model": ("MODEL", {"tooltip": "A model with a motion model attached by Load Motion Module "
+                                               "(or by a previous Apply Motion LoRA: LoRAs stack)."}),
+                "lora_name": (folder_paths.get_filename_list("animatediff_motion_lora"), {
+                    "tooltip": "Motion LoRA from models/animatediff_motion_lora (v2_lora_ZoomIn.ckpt, ...). "
+                               "Trained on the v2 motion model."}),
+                "strength": ("FLOAT", {"default": 1.0, "min": -10.0, "max": 10.0, "step": 0.01,
+                                       "tooltip": "How much of the LoRA to merge; negative reverses the motion."}),
+            },
+        }
+
+    RETURN_TYPES = ("MODEL",)
+    FUNCTION = "apply"
+    CATEGORY = "Tempo/motion"
+    DESCRIPTION = ("Merges a motion LoRA (camera moves such as zoom, pan, tilt, roll) into the attached motion "
+                   "model: W + strength * (up @ down). Chain several to stack them.")
+
+    def apply(self, model, lora_name, strength):
+        attachment = get_attachment(model)
+        if attachment is None:
+            raise MotionModelError(f"Apply Motion LoRA ({lora_name}): the model has no motion model attached; "
+                                   f"connect it after Load Motion Module")
+        merged = apply_motion_lora(attachment.motion_model, resolve("animatediff_motion_lora", lora_name), strength)
+        return (attach(model, merged, attachment.settings),)
+
+
+NODE_CLASS_MAPPINGS = {"LoadMotionModule": LoadMotionModule, "ApplyMotionLoRA": ApplyMotionLoRA}
+NODE_DISPLAY_NAME_MAPPINGS = {"LoadMotionModule": "Load Motion Module", "ApplyMotionLoRA": "Apply Motion LoRA"}

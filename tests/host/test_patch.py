@@ -33,7 +33,7 @@ def test_every_v2_position_lands_where_animatediff_put_it(checkpoint):
     positions = unet_positions(unet, layers_per_up_block=3)
     names = {name for name, _ in motion().positions()}
     assert names <= set(positions)
-    where = {name: (patch, at) for name, (patch, _, at, _) in positions.items()}
+    where = {name: (patch, at) for name, (patch, at, _) in positions.items()}
     assert where["down_blocks.0.motion_modules.0"] == ("diffusion_model.input_blocks.1", 2)
     assert where["down_blocks.3.motion_modules.1"] == ("diffusion_model.input_blocks.11", 1)
     assert where["mid_block.motion_modules.0"] == ("diffusion_model.middle_block", 2)
@@ -76,3 +76,38 @@ def test_sdxl_module_on_sd15_names_both(checkpoint):
     sdxl = load_motion_module(motion_files.make_motion_state_dict("sdxl_beta", channels=(32, 64, 128)))
     with pytest.raises(MotionModelError, match="SDXL.*SD1.5|SD1.5.*SDXL"):
         attach(model, sdxl, MotionSettings())
+
+
+def test_v1_normalises_resnets_across_frames_and_restores_them(checkpoint):
+    model, clip, _ = checkpoint
+    mm = motion("v1")
+    assert mm.resnet_norm_across_frames
+    patched = attach(model, mm, MotionSettings(effect=0.0))  # isolates the resnet norms' effect
+    assert not torch.allclose(sample(patched, clip), sample(model, clip), atol=1e-4)
+    unet = model.get_model_object("diffusion_model")
+    assert type(unet.input_blocks[1][0].in_layers[0]).__name__ == "GroupNorm"
+
+
+def test_per_frame_effect_follows_the_frames(checkpoint):
+    model, clip, _ = checkpoint
+    mm = motion()
+    plain = sample(model, clip)
+    first_two_off = sample(attach(model, mm, MotionSettings(effect=[0.0, 0.0, 1.0])), clip)
+    # Frames mix through the motion modules, so only an all-zero effect equals the plain model exactly.
+    assert not torch.allclose(first_two_off, plain, atol=1e-4)
+    all_off = sample(attach(model, mm, MotionSettings(effect=[0.0])), clip)
+    assert torch.allclose(all_off, plain, atol=1e-5)
+
+
+def test_motion_lora_reattaches_without_stacking_layers(checkpoint):
+    from tempo.motion import apply_motion_lora
+
+    model, clip, _ = checkpoint
+    mm = motion()
+    patched = attach(model, mm, MotionSettings())
+    lora = motion_files.make_motion_lora_state_dict(channels=320, rank=4)
+    with_lora = attach(patched, apply_motion_lora(mm, lora, 1.0), MotionSettings())
+    assert len(with_lora.object_patches) == len(patched.object_patches)
+    blocks = [obj for obj in with_lora.object_patches.values() if hasattr(obj, "__iter__")]
+    assert all(sum(isinstance(layer, MotionLayer) for layer in block) <= 1 for block in blocks)
+    assert not torch.allclose(sample(with_lora, clip), sample(patched, clip))
