@@ -12,7 +12,7 @@ import time
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(CHECKOUT, "tests", "harness"))
 import models  # noqa: E402
-import server  # noqa: E402
+import comfy_server  # noqa: E402
 from workflow import to_api  # noqa: E402
 
 EXAMPLE = os.path.join(CHECKOUT, "example_workflows", "txt2vid.json")
@@ -49,7 +49,7 @@ def main():
     os.makedirs(output_dir, exist_ok=True)
     base = tempfile.mkdtemp(prefix="tempo-demo-")
     start = time.time()
-    comfy = server.start(base, models_dir, os.path.join(base, "comfyui.log"), ["--output-directory", output_dir])
+    comfy = comfy_server.start(base, models_dir, os.path.join(base, "comfyui.log"), ["--output-directory", output_dir])
     try:
         with open(EXAMPLE) as f:
             prompt = to_api(json.load(f), comfy.get_json("/object_info"))
@@ -57,7 +57,7 @@ def main():
             for node in prompt.values():
                 node["inputs"].update(FIXTURE_OVERRIDES.get(node["class_type"], {}))
         entry = comfy.run(prompt, timeout=3600)
-        error = server.execution_error(entry)
+        error = comfy_server.execution_error(entry)
         if error:
             sys.exit(f"The workflow failed in {error['node_type']}: {error['exception_message']}")
         files = list(output_files(entry, output_dir))
