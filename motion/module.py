@@ -5,6 +5,7 @@ names here (`temporal_transformer.transformer_blocks.0.attention_blocks.1.to_q.w
 MOTION_MODULES.md's, step by step: GroupNorm, proj_in, one sequence of frames per pixel, two attention blocks
 and a GEGLU feed-forward (each pre-norm, with a residual), proj_out, and the module's input added back.
 """
+import functools
 import math
 
 import torch
@@ -97,24 +98,29 @@ def per_query_frame(scale, n):
 class PositionalEncoding(nn.Module):
     def __init__(self, channels, max_frames):
         super().__init__()
-        # Made on the CPU even while a model is built on the meta device: the table is small, and evaluating
-        # the formula on meta runs slow Python decompositions.
-        self.register_buffer("pe", sinusoid(max_frames, channels, device="cpu")[None])
+        self.register_buffer("pe", sinusoid(max_frames, channels)[None])
 
     def forward(self, n):
         frames, max_frames = n.shape[1], self.pe.shape[1]
         if frames > max_frames:
-            raise MotionModelError(f"{frames} frames in one call, but the motion model has positions for {max_frames}: "
-                             f"sample in context windows of at most {max_frames} frames")
+            raise MotionModelError(f"{frames} frames in one call, but the motion model has positions for "
+                                   f"{max_frames}: sample in context windows of at most {max_frames} frames")
         return n + self.pe[:, :frames].to(n.dtype)
 
 
-def sinusoid(length, channels, device=None):
-    """pe[p, 2i] = sin(p·ω_i), pe[p, 2i+1] = cos(p·ω_i), ω_i = 10000^(-2i/C), computed in fp32."""
-    position = torch.arange(length, dtype=torch.float32, device=device)[:, None]
-    frequency = torch.exp(torch.arange(0, channels, 2, dtype=torch.float32, device=device)
+def sinusoid(length, channels):
+    """pe[p, 2i] = sin(p·ω_i), pe[p, 2i+1] = cos(p·ω_i), ω_i = 10000^(-2i/C), computed in fp32 on the CPU."""
+    return _sinusoid(length, channels).clone()
+
+
+@functools.lru_cache
+def _sinusoid(length, channels):
+    # Once per size, on the CPU even while a model is built on the meta device: a model has tens of tables of
+    # two or three sizes, and sin/cos on meta run slow Python decompositions.
+    position = torch.arange(length, dtype=torch.float32, device="cpu")[:, None]
+    frequency = torch.exp(torch.arange(0, channels, 2, dtype=torch.float32, device="cpu")
                           * (-math.log(10000.0) / channels))
-    pe = torch.empty(length, channels, dtype=torch.float32, device=device)
+    pe = torch.empty(length, channels, dtype=torch.float32, device="cpu")
     pe[:, 0::2] = torch.sin(position * frequency)
     pe[:, 1::2] = torch.cos(position * frequency)
     return pe

@@ -1,0 +1,200 @@
+"""The module math against an independent float64 evaluation of MOTION_MODULES.md, written here with explicit
+batch, frame and pixel axes (no regrouping into sequences), einsum attention and the erf GELU spelled out."""
+import functools
+import math
+import os
+import sys
+
+import pytest
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
+
+import motion_files  # noqa: E402
+from motion import MotionModelError, load_motion_module  # noqa: E402
+from motion.attention import sdpa_attention  # noqa: E402
+
+def reference(sd, position, x, frames, scale=1.0, across_frames=False, hotshot=False):
+    """One motion module in float64: sd holds the file's tensors, x is (B*F, C, H, W), scale is a float or F values."""
+    def p(name):
+        if hotshot:
+            block, _, j = position.rpartition(".motion_modules.")
+            key = f"{block}.temporal_attentions.{j}.{name.replace('pos_encoder.pe', 'pos_encoder.positional_encoding')}"
+        else:
+            key = f"{position}.temporal_transformer.{name}"
+        return sd[key].double()
+
+    x = x.double()
+    batch_frames, c, height, width = x.shape
+    b = batch_frames // frames
+    video = x.reshape(b, frames, 32, c // 32, height, width)
+    # 1. GroupNorm, 32 groups: statistics per frame, or over all frames of a video (SDXL beta)
+    dims = (1, 3, 4, 5) if across_frames else (3, 4, 5)
+    mean = video.mean(dim=dims, keepdim=True)
+    var = video.var(dim=dims, unbiased=False, keepdim=True)
+    h = ((video - mean) / torch.sqrt(var + 1e-6)).reshape(b, frames, c, height, width)
+    h = h * p("norm.weight")[:, None, None] + p("norm.bias")[:, None, None]
+    # 2. tokens (b, f, y, x, c) and proj_in
+    h = torch.einsum("bfcyx,oc->bfyxo", h, p("proj_in.weight")) + p("proj_in.bias")
+    scale = torch.as_tensor(scale, dtype=torch.float64).expand(frames)
+    heads, dim = 8, c // 8
+
+    def layer_norm(t, name):
+        mean = t.mean(-1, keepdim=True)
+        var = t.var(-1, unbiased=False, keepdim=True)
+        return (t - mean) / torch.sqrt(var + 1e-5) * p(name + ".weight") + p(name + ".bias")
+
+    # 3-4. two attention blocks across frames, per pixel
+    for a in range(2):
+        block = f"transformer_blocks.0.attention_blocks.{a}."
+        n = layer_norm(h, f"transformer_blocks.0.norms.{a}") + p(block + "pos_encoder.pe")[0, :frames][None, :, None, None]
+        q, k, v = (torch.einsum("bfyxc,oc->bfyxo", n, p(block + f"{w}.weight")).reshape(b, frames, height, width, heads, dim)
+                   for w in ("to_q", "to_k", "to_v"))
+        logits = torch.einsum("bfyxhd,bgyxhd->byxhfg", q, k) / math.sqrt(dim) * scale[:, None]
+        weights = torch.softmax(logits, dim=-1)
+        out = torch.einsum("byxhfg,bgyxhd->bfyxhd", weights, v).reshape(b, frames, height, width, c)
+        h = h + torch.einsum("bfyxc,oc->bfyxo", out, p(block + "to_out.0.weight")) + p(block + "to_out.0.bias")
+    # 5. GEGLU feed-forward with the exact GELU
+    n = layer_norm(h, "transformer_blocks.0.ff_norm")
+    projected = torch.einsum("bfyxc,oc->bfyxo", n, p("transformer_blocks.0.ff.net.0.proj.weight")) + p(
+        "transformer_blocks.0.ff.net.0.proj.bias")
+    u, g = projected[..., :4 * c], projected[..., 4 * c:]
+    gelu = 0.5 * g * (1 + torch.erf(g / math.sqrt(2)))
+    h = h + torch.einsum("bfyxi,oi->bfyxo", u * gelu, p("transformer_blocks.0.ff.net.2.weight")) + p(
+        "transformer_blocks.0.ff.net.2.bias")
+    # 6. proj_out, back to (b*f, c, y, x), plus the module's input
+    out = torch.einsum("bfyxc,oc->bfoyx", h, p("proj_out.weight")) + p("proj_out.bias")[:, None, None]
+    return out.reshape(batch_frames, c, height, width) + x
+
+
+@functools.lru_cache(maxsize=None)
+def loaded(layout, dtype=torch.float32):
+    """(the file's state dict, the model) of a small seeded file, shared by the tests, which change neither."""
+    levels = len(motion_files.LAYOUTS[layout][0])
+    sd = motion_files.make_motion_state_dict(layout, channels=(32, 64, 128, 128)[:levels], dtype=dtype)
+    return sd, load_motion_module(sd)
+
+
+def video(batch, frames, channels, size=4, dtype=torch.float32, seed=1):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(batch * frames, channels, size, size, generator=generator).to(dtype)
+
+
+CASES = [  # layout, position, videos, frames
+    ("v2", "down_blocks.0.motion_modules.1", 1, 8),
+    ("v2", "mid_block.motion_modules.0", 2, 16),
+    ("v3", "up_blocks.3.motion_modules.2", 2, 5),
+    ("sdxl_beta", "down_blocks.1.motion_modules.0", 2, 8),
+    ("sdxl_beta", "up_blocks.0.motion_modules.2", 1, 32),
+    ("hotshotxl", "up_blocks.2.motion_modules.0", 2, 7),
+    ("animatelcm_nope", "down_blocks.2.motion_modules.0", 1, 40),
+]
+
+
+@pytest.mark.parametrize("layout,position,videos,frames", CASES)
+def test_fp32_matches_float64_reference(layout, position, videos, frames):
+    sd, model = loaded(layout)
+    module = model.get_submodule(position)
+    x = video(videos, frames, module.temporal_transformer.norm.weight.shape[0])
+    if layout == "animatelcm_nope":  # the reference reads the pe the loader regenerated
+        sd = {**sd, **{k: t for k, t in model.state_dict().items() if k.endswith(".pe")}}
+    expected = reference(sd, position, x, frames, across_frames=layout == "sdxl_beta", hotshot=layout == "hotshotxl")
+    out = module(x, frames)
+    assert out.dtype == torch.float32 and out.shape == x.shape
+    assert (out.double() - expected).abs().max() < 1e-4
+    assert (out.double() - x.double()).abs().mean() > 0.1  # the module does something
+
+
+@pytest.mark.parametrize("layout,position,videos,frames", [CASES[1], CASES[3]])
+def test_fp16_matches_float64_reference(layout, position, videos, frames):
+    sd, model = loaded(layout, dtype=torch.float16)
+    module = model.get_submodule(position)
+    x = video(videos, frames, module.temporal_transformer.norm.weight.shape[0], dtype=torch.float16)
+    expected = reference(sd, position, x, frames, across_frames=layout == "sdxl_beta")
+    out = module(x, frames)
+    assert out.dtype == torch.float16
+    assert (out.double() - expected).abs().max() < 5e-2
+
+
+def test_sdxl_beta_normalises_across_frames_and_the_others_do_not():
+    sd, model = loaded("sdxl_beta")
+    position = "down_blocks.0.motion_modules.0"
+    x = video(2, 6, 32)
+    out = model.get_submodule(position)(x, 6)
+    per_frame = reference(sd, position, x, 6, across_frames=False)
+    assert (out.double() - per_frame).abs().max() > 1e-2
+    assert (out.double() - reference(sd, position, x, 6, across_frames=True)).abs().max() < 1e-4
+
+
+def test_videos_in_a_batch_are_independent():
+    _, model = loaded("v2")
+    module = model.get_submodule("up_blocks.1.motion_modules.0")
+    x = video(2, 8, 128)
+    together = module(x, 8)
+    assert torch.allclose(together[:8], module(x[:8], 8), atol=1e-5)
+    assert torch.allclose(together[8:], module(x[8:], 8), atol=1e-5)
+
+
+@pytest.mark.parametrize("scale", [0.0, 0.5, 1.7, "per frame"])
+def test_scale_multiplies_the_logits_of_each_query_frame(scale):
+    sd, model = loaded("v2")
+    position = "down_blocks.1.motion_modules.0"
+    frames = 6
+    if scale == "per frame":
+        scale = torch.tensor([0.2, 1.0, 1.5, 0.0, 2.0, 1.0])
+    x = video(2, frames, 64)
+    out = model.get_submodule(position)(x, frames, scale=scale)
+    assert (out.double() - reference(sd, position, x, frames, scale=scale)).abs().max() < 1e-4
+
+
+def test_scale_one_is_the_original_math_exactly():
+    _, model = loaded("v3")
+    module = model.get_submodule("down_blocks.0.motion_modules.0")
+    x = video(1, 8, 32)
+    assert torch.equal(module(x, 8), module(x, 8, scale=1.0))
+    assert torch.equal(module(x, 8), module(x, 8, scale=torch.ones(8)))
+
+
+def test_attention_backend_is_called_with_the_host_signature():
+    _, model = loaded("v2")
+    module = model.get_submodule("up_blocks.2.motion_modules.1")
+    calls = []
+
+    def attention(q, k, v, heads):
+        calls.append((q.shape, k.shape, v.shape, heads))
+        return sdpa_attention(q, k, v, heads)
+
+    x = video(2, 5, 64, size=3)
+    out = module(x, 5, scale=0.5, attention=attention)
+    assert calls == [((2 * 3 * 3, 5, 64),) * 3 + (8,)] * 2
+    assert torch.equal(out, module(x, 5, scale=0.5))
+
+
+def test_pe_is_regenerated_as_the_sinusoid_when_the_file_has_none():
+    _, model = loaded("animatelcm_nope")
+    assert model.max_frames == 64
+    for key, pe in model.state_dict().items():
+        if key.endswith("pos_encoder.pe"):
+            channels = pe.shape[-1]
+            p = torch.arange(64, dtype=torch.float64)[:, None]
+            i = torch.arange(channels // 2, dtype=torch.float64)[None]
+            angle = p * torch.exp(-2 * i * math.log(10000.0) / channels)
+            expected = torch.zeros(64, channels, dtype=torch.float64)
+            expected[:, 0::2], expected[:, 1::2] = torch.sin(angle), torch.cos(angle)
+            assert pe.shape == (1, 64, channels) and pe.dtype == torch.float32
+            assert (pe[0].double() - expected).abs().max() < 1e-5, key
+
+
+def test_more_frames_than_positions_is_refused():
+    _, model = loaded("hotshotxl")
+    with pytest.raises(MotionModelError, match="25 frames in one call, but the motion model has positions for 24"):
+        model.get_submodule("down_blocks.0.motion_modules.0")(video(1, 25, 32, size=2), 25)
+
+
+def test_bfloat16_runs_in_bfloat16():
+    sd, model = loaded("v3", dtype=torch.bfloat16)
+    position = "down_blocks.0.motion_modules.0"
+    x = video(1, 8, 32, dtype=torch.bfloat16)
+    out = model.get_submodule(position)(x, 8)
+    assert out.dtype == torch.bfloat16
+    assert (out.double() - reference(sd, position, x, 8)).abs().max() < 0.15
