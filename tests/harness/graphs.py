@@ -23,7 +23,8 @@ def out(node_id, slot=0):
     return [node_id, slot]
 
 
-def txt2vid(frames=8, size=64, motion=None, steps=3, seed=1, save=True, prefix="tempo_test", **motion_options):
+def txt2vid(frames=8, size=64, motion=None, steps=3, seed=1, save=True, prefix="tempo_test", loras=(),
+            **motion_options):
     """Checkpoint -> [LoadMotionModule] -> KSampler over a batch of `frames` latents -> VAEDecode -> SaveImage
     (PreviewImage, into the temp folder, with save=False)."""
     g = Graph()
@@ -32,6 +33,8 @@ def txt2vid(frames=8, size=64, motion=None, steps=3, seed=1, save=True, prefix="
     if motion is not None:
         options = dict(motion_scale=1.0, effect=1.0, beta_schedule="auto") | motion_options
         model = out(g.add("LoadMotionModule", model=model, model_name=motion, **options))
+        for lora_name, strength in loras:
+            model = out(g.add("ApplyMotionLoRA", model=model, lora_name=lora_name, strength=strength))
     positive = g.add("CLIPTextEncode", clip=out(ckpt, 1), text="a paper boat drifting on a pond")
     negative = g.add("CLIPTextEncode", clip=out(ckpt, 1), text="blurry")
     latent = g.add("EmptyLatentImage", width=size, height=size, batch_size=frames)

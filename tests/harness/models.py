@@ -50,6 +50,17 @@ def _build_motion(layout):
     return build
 
 
+MOTION_LORAS = ["v2_lora_ZoomIn.ckpt", "v2_lora_PanLeft.ckpt"]
+
+
+def _build_lora(seed):
+    def build(path):
+        import motion_files
+
+        motion_files.write_file(motion_files.make_motion_lora_state_dict(channels=320, rank=4, seed=seed), path)
+    return build
+
+
 def checkpoint_path():
     return _cached("sd15-fixture-v1.safetensors", _build_checkpoint)
 
@@ -59,13 +70,18 @@ def motion_path(name):
     return _cached(f"motion-{layout}-320{os.path.splitext(name)[1]}", _build_motion(layout))
 
 
+def lora_path(name):
+    seed = MOTION_LORAS.index(name)
+    return _cached(f"motion-lora-{seed}-320.ckpt", _build_lora(seed))
+
+
 def populate(models_dir):
     """Fills models_dir with links to the fixtures; returns it."""
     _link(checkpoint_path(), models_dir, "checkpoints", CHECKPOINT)
-    if not os.path.exists(os.path.join(FIXTURES_CODE, "motion_files.py")):
-        return models_dir
     for name in MOTION_MODELS:
         _link(motion_path(name), models_dir, "animatediff_models", name)
+    for name in MOTION_LORAS:
+        _link(lora_path(name), models_dir, "animatediff_motion_lora", name)
     return models_dir
 
 

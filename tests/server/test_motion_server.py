@@ -61,3 +61,20 @@ def test_bad_motion_file_names_the_file(comfy, name, expected):
     assert name in error["exception_message"]
     ok = comfy.run(txt2vid(frames=2, save=False).prompt())
     assert ok["status"]["status_str"] == "success"
+
+
+def test_stacked_motion_loras_change_the_clip(comfy, animated):
+    entry = comfy.run(txt2vid(frames=FRAMES, motion="mm_sd_v15_v2.ckpt", prefix="lora",
+                              loras=[("v2_lora_ZoomIn.ckpt", 1.0), ("v2_lora_PanLeft.ckpt", -0.5)]).prompt())
+    assert entry["status"]["status_str"] == "success", execution_error(entry)
+    with_loras = np.stack(saved_images(comfy, entry)).astype(int)
+    assert np.abs(with_loras - np.stack(saved_images(comfy, animated)).astype(int)).mean() > 0.5
+
+
+def test_motion_lora_without_motion_model_says_what_to_do(comfy):
+    g = txt2vid(frames=2, save=False)
+    sampler = next(node for node in g.nodes.values() if node["class_type"] == "KSampler")
+    sampler["inputs"]["model"] = [g.add("ApplyMotionLoRA", model=["1", 0], lora_name="v2_lora_ZoomIn.ckpt",
+                                             strength=1.0), 0]
+    error = execution_error(comfy.run(g.prompt()))
+    assert error and "Load Motion Module" in error["exception_message"], error
