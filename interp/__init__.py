@@ -1,0 +1,13 @@
+"""Frame interpolation in plain PyTorch: FILM (all three file layouts), weightless optical flow, crossfade.
+
+No ComfyUI here; nodes/interpolate.py adapts it. Imported as `interp` by the unit tests and as `tempo.interp`
+by the host, so modules import each other relatively.
+"""
+from .film import FILM, FilmConfig
+from .film_formats import FilmFormatError, describe, load_film
+from .interpolate import interpolate
+from .methods import CROSSFADE, FLOW
+from .timing import EXACT, MIDPOINTS, output_count
+
+__all__ = ["FILM", "FilmConfig", "FilmFormatError", "describe", "load_film", "interpolate", "CROSSFADE", "FLOW",
+           "EXACT", "MIDPOINTS", "output_count"]

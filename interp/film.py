@@ -1,0 +1,210 @@
+"""FILM, Frame Interpolation for Large Motion (Reda et al., ECCV 2022): the network.
+
+Three stages, each callable on its own so the driver can do every piece of work once:
+
+    pyramids(x)                 a frame's image pyramid and cascaded feature pyramid (once per frame)
+    flows(a, b)                 the pair's flow pyramids, 0→1 and 1→0 (once per pair)
+    synthesize(a, b, flows, t)  warp both frames to time t and fuse them (once per in-between)
+
+`model(x0, x1, dt)` chains them: x0, x1 (B,3,H,W) RGB in [0, 1], dt (B,1); the result is not clamped.
+Module and parameter names are those of the PyTorch port's v1.0.2 release (every conv is child `0` of its
+block), the layout film_formats.py converts every file to, so its state dict loads as is.
+"""
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .warp import warp
+
+
+@dataclass(frozen=True)
+class FilmConfig:
+    filters: int  # width of the finest feature level; each deeper sub-level doubles it
+    sub_levels: int  # depth of the shared feature extractor
+    flow_convs: tuple  # 3×3 convs of each flow estimator, finest level first; the last one serves all coarser levels
+    flow_filters: tuple  # widths of those estimators
+    fusion_filters: tuple  # widths of the fusion decoder, finest level first
+    pyramid_levels: int = 7  # the one number the weights do not carry; FILM was trained with 7
+
+    @property
+    def specialized_levels(self):
+        return len(self.flow_convs) - 1
+
+    @property
+    def fusion_levels(self):
+        return len(self.fusion_filters) + 1
+
+    @property
+    def min_size(self):
+        """Smallest height and width: the coarsest pyramid level must keep at least one pixel."""
+        return 2 ** (self.pyramid_levels - 1)
+
+    def feature_channels(self, level):
+        """Level i stacks the outputs of the extractor's first min(i + 1, sub_levels) depths."""
+        return sum(self.filters << depth for depth in range(min(level + 1, self.sub_levels)))
+
+    def aligned_channels(self, level):
+        """What the fusion sees per level: both warped frames (image + features) and both scaled flows."""
+        return 2 * (3 + self.feature_channels(level)) + 2 * 2
+
+
+class Conv(nn.Sequential):
+    """A conv stored as child `0`, then LeakyReLU(0.2) unless it predicts flow or is FILM's 2×2 upsampling conv.
+    Even kernels pad one pixel right and bottom only, as TensorFlow's 'same' padding does."""
+
+    def __init__(self, in_channels, out_channels, size, activation=True):
+        super().__init__(nn.Conv2d(in_channels, out_channels, size, padding=size // 2 if size % 2 else 0))
+        self.size = size
+        self.activation = activation
+
+    def forward(self, x):
+        if self.size % 2 == 0:
+            x = F.pad(x, (0, 1, 0, 1))
+        x = self[0](x)
+        return F.leaky_relu(x, 0.2, inplace=True) if self.activation else x
+
+
+class SubTreeExtractor(nn.Module):
+    """Two 3×3 convs per depth, 2×2 average pooling between depths, width doubling with depth."""
+
+    def __init__(self, config):
+        super().__init__()
+        widths = [config.filters << depth for depth in range(config.sub_levels)]
+        self.convs = nn.ModuleList(
+            nn.Sequential(Conv(cin, cout, 3), Conv(cout, cout, 3)) for cin, cout in zip([3] + widths, widths))
+
+    def forward(self, image, depth):
+        outputs = []
+        x = image
+        for d in range(depth):
+            if d:
+                x = F.avg_pool2d(x, 2)
+            x = self.convs[d](x)
+            outputs.append(x)
+        return outputs
+
+
+class FeatureExtractor(nn.Module):
+    """The cascaded feature pyramid: one shared extractor starts at every pyramid level, and a level's features
+    stack what each extractor produced on reaching it, so coarse levels see features learnt on fine ones."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.sub_levels = config.sub_levels
+        self.extract_sublevels = SubTreeExtractor(config)
+
+    def forward(self, images):
+        levels = len(images)
+        trees = [self.extract_sublevels(image, min(levels - i, self.sub_levels)) for i, image in enumerate(images)]
+        return [torch.cat([trees[i - d][d] for d in range(min(i + 1, self.sub_levels))], dim=1)
+                for i in range(levels)]
+
+
+class FlowEstimator(nn.Module):
+    """Residual flow from the features of frame a and the warped features of frame b."""
+
+    def __init__(self, in_channels, convs, filters):
+        super().__init__()
+        layers = [Conv(in_channels if k == 0 else filters, filters, 3) for k in range(convs)]
+        layers += [Conv(filters, filters // 2, 1), Conv(filters // 2, 2, 1, activation=False)]
+        self._convs = nn.ModuleList(layers)
+
+    def forward(self, features_a, features_b):
+        x = torch.cat([features_a, features_b], dim=1)
+        for conv in self._convs:
+            x = conv(x)
+        return x
+
+
+class PyramidFlowEstimator(nn.Module):
+    """Coarse-to-fine flow: each level doubles the coarser flow (in size and in pixels), warps b's features with
+    it and adds the residual its estimator predicts. The finest `specialized_levels` levels have their own
+    estimator (stored coarse to fine in `_predictors`); every coarser level shares `_predictor`."""
+
+    def __init__(self, config):
+        super().__init__()
+        estimators = [FlowEstimator(2 * config.feature_channels(level), convs, filters)
+                      for level, (convs, filters) in enumerate(zip(config.flow_convs, config.flow_filters))]
+        self._predictor = estimators[-1]
+        self._predictors = nn.ModuleList(reversed(estimators[:-1]))
+
+    def estimator(self, level):
+        specialized = len(self._predictors)
+        return self._predictors[specialized - 1 - level] if level < specialized else self._predictor
+
+    def forward(self, features_a, features_b, levels):
+        """Flow a→b at the finest `levels` levels, finest first."""
+        coarsest = len(features_a) - 1
+        flow = self.estimator(coarsest)(features_a[coarsest], features_b[coarsest])
+        flows = [flow]
+        for level in reversed(range(coarsest)):
+            flow = F.interpolate(2 * flow, size=features_a[level].shape[-2:], mode="bilinear", align_corners=False)
+            residual = self.estimator(level)(features_a[level], warp(features_b[level], flow))
+            flow = residual + flow
+            flows.insert(0, flow)
+        return flows[:levels]
+
+
+class Fusion(nn.Module):
+    """U-Net decoder over the aligned pyramid, coarsest level first: nearest ×2, a 2×2 conv, concatenation with
+    the level's aligned frames and flows, two 3×3 convs; a 1×1 conv makes the RGB frame."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.convs = nn.ModuleList()
+        in_channels = config.aligned_channels(config.fusion_levels - 1)
+        for level in reversed(range(config.fusion_levels - 1)):
+            width = config.fusion_filters[level]
+            self.convs.append(nn.ModuleList([
+                Conv(in_channels, width, 2, activation=False),
+                Conv(config.aligned_channels(level) + width, width, 3),
+                Conv(width, width, 3),
+            ]))
+            in_channels = width
+        self.output_conv = nn.Conv2d(config.fusion_filters[0], 3, 1)
+
+    def forward(self, aligned):
+        x = aligned[-1]
+        for (upsample, conv_a, conv_b), skip in zip(self.convs, reversed(aligned[:-1])):
+            x = upsample(F.interpolate(x, size=skip.shape[-2:], mode="nearest"))
+            x = conv_b(conv_a(torch.cat([skip, x], dim=1)))
+        return self.output_conv(x)
+
+
+class FILM(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.extract = FeatureExtractor(config)
+        self.predict_flow = PyramidFlowEstimator(config)
+        self.fuse = Fusion(config)
+
+    def pyramids(self, x):
+        """Per level, the frame's image with its features behind it (channels 3:), finest level first."""
+        images = [x]
+        for _ in range(self.config.pyramid_levels - 1):
+            images.append(F.avg_pool2d(images[-1], 2))
+        return [torch.cat([image, features], dim=1) for image, features in zip(images, self.extract(images))]
+
+    def flows(self, a, b):
+        """Flow 0→1 and flow 1→0 at the fusion levels, from the pyramids of frames 0 and 1."""
+        features_a, features_b = [p[:, 3:] for p in a], [p[:, 3:] for p in b]
+        levels = self.config.fusion_levels
+        return self.predict_flow(features_a, features_b, levels), self.predict_flow(features_b, features_a, levels)
+
+    def synthesize(self, a, b, flows, t):
+        """The frame at time t (B,1) between frames 0 and 1. The flows are read at the output's pixels: 1→0 scaled
+        by t points back into frame 0, 0→1 scaled by 1 - t points into frame 1."""
+        forward, backward = flows
+        t = t.reshape(-1, 1, 1, 1).to(a[0].dtype)
+        aligned = []
+        for level in range(self.config.fusion_levels):
+            to_0, to_1 = backward[level] * t, forward[level] * (1 - t)
+            aligned.append(torch.cat([warp(a[level], to_0), warp(b[level], to_1), to_0, to_1], dim=1))
+        return self.fuse(aligned)
+
+    def forward(self, x0, x1, dt):
+        a, b = self.pyramids(x0), self.pyramids(x1)
+        return self.synthesize(a, b, self.flows(a, b), dt)

@@ -1,0 +1,167 @@
+"""The FILM files users have, and how each becomes the native module.
+
+| layout  | file                                                   | how a conv's parameters are named         |
+|---------|--------------------------------------------------------|-------------------------------------------|
+| v1.0.0  | film_net_fp32.pt, TorchScript (ComfyUI-Frame-Interpolation) | `<block>.0.weight`, but a conv without activation is the block itself: `<block>.weight` |
+| v1.0.2  | film_net_fp16/fp32.pt of port releases v1.0.1+, TorchScript | `<block>.0.weight` (the native names)     |
+| comfy   | film_net_fp16.safetensors of ComfyUI core               | `<block>.conv.weight`                     |
+
+Every dimension of the network is read from the tensors' shapes. The depth of the image pyramid is the one
+thing the weights cannot carry: TorchScript files keep it as the attribute `pyramid_levels`, safetensors may
+keep it in their metadata, and otherwise it is FILM's trained 7.
+"""
+import os
+import re
+import zipfile
+
+import torch
+
+from .film import FILM, FilmConfig
+
+FIRST_KEY = "extract.extract_sublevels.convs.0.0.0.weight"
+LAYOUT_NAMES = {
+    "v1.0.0": "TorchScript v1.0.0 (film_net_fp32.pt of ComfyUI-Frame-Interpolation)",
+    "v1.0.2": "PyTorch port v1.0.1+ layout",
+    "comfy": "ComfyUI core layout",
+}
+# Prefixes of other model files users keep next to FILM's, to say what a wrong file is.
+FOREIGN = [
+    ("model.diffusion_model.", "a Stable Diffusion checkpoint"),
+    ("motion_modules.", "an AnimateDiff motion module"),
+    ("lora_", "a LoRA"),
+    ("lora.", "a LoRA"),
+    ("first_stage_model.", "a VAE"),
+    ("encoder.down", "a VAE"),
+    ("control_model.", "a ControlNet"),
+    ("text_model.", "a text encoder"),
+    ("block0.", "a RIFE interpolation model"),
+    ("flownet.", "a RIFE interpolation model"),
+    ("ifnet.", "a RIFE interpolation model"),
+    ("model.0.", "an ESRGAN-style upscale model"),
+]
+
+
+class FilmFormatError(ValueError):
+    pass
+
+
+def is_torchscript(path):
+    """TorchScript archives are zips holding compiled code beside the tensors; torch.save zips hold none."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(name.endswith("/constants.pkl") or "/code/" in name for name in archive.namelist())
+
+
+def read_file(path):
+    """(tensors, pyramid_levels or None) from a TorchScript archive, a safetensors file or a plain pickle.
+
+    A TorchScript archive holds compiled graph code, not pickled Python objects; plain .pt/.pth/.ckpt pickles
+    are read with weights_only=True, which refuses anything but tensors and containers.
+    """
+    if path.lower().endswith(".safetensors"):
+        from safetensors import safe_open
+
+        with safe_open(path, framework="pt") as f:
+            levels = (f.metadata() or {}).get("pyramid_levels")
+            return {key: f.get_tensor(key) for key in f.keys()}, int(levels) if levels else None
+    if is_torchscript(path):
+        module = torch.jit.load(path, map_location="cpu")
+        return dict(module.state_dict()), getattr(module, "pyramid_levels", None)
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise FilmFormatError(f"{path}: not a TorchScript, safetensors or plain tensor file ({error})") from None
+    if isinstance(data, dict) and isinstance(data.get("state_dict"), dict):
+        data = data["state_dict"]
+    if not isinstance(data, dict):
+        raise FilmFormatError(f"{path}: holds a {type(data).__name__}, expected a dict of tensors")
+    return data, None
+
+
+def detect_layout(keys):
+    if any(".conv." in key for key in keys):
+        return "comfy"
+    # Only v1.0.0 stores an activation-less conv as the block itself: `fuse.convs.3.0.weight`, `_convs.4.bias`.
+    if any(re.fullmatch(r"fuse\.convs\.\d+\.0\.(weight|bias)|.*\._convs\.\d+\.(weight|bias)", key) for key in keys):
+        return "v1.0.0"
+    return "v1.0.2"
+
+
+def to_native(state_dict):
+    """Renames any layout's keys to the native (v1.0.2) names. Keys already native pass unchanged."""
+    def rename(key):
+        key = re.sub(r"\.conv\.", ".0.", key)
+        key = re.sub(r"^(fuse\.convs\.\d+\.0)\.(weight|bias)$", r"\1.0.\2", key)
+        return re.sub(r"^(.*\._convs\.\d+)\.(weight|bias)$", r"\1.0.\2", key)
+    return {rename(key): value for key, value in state_dict.items()}
+
+
+def what_it_is(keys):
+    for prefix, kind in FOREIGN:
+        if any(key.startswith(prefix) or f".{prefix}" in key for key in keys):
+            return kind
+    sample = ", ".join(sorted(keys)[:3]) or "no tensors"
+    return f"an unknown model ({len(keys)} tensors: {sample}, ...)"
+
+
+def read_config(state_dict, pyramid_levels=None):
+    """The network's dimensions from the native-named tensors' shapes."""
+    def count(pattern):
+        n = 0
+        while pattern.format(n) in state_dict:
+            n += 1
+        return n
+
+    def width(key):
+        return state_dict[key].shape[0]
+
+    def estimator(prefix):
+        return count(prefix + "._convs.{}.0.weight") - 2, width(prefix + "._convs.0.0.weight")
+
+    specialized = [estimator(f"predict_flow._predictors.{i}")
+                   for i in range(count("predict_flow._predictors.{}._convs.0.0.weight"))]
+    # The port stores specialized estimators and fusion blocks coarse to fine; the config lists fine to coarse.
+    flow = specialized[::-1] + [estimator("predict_flow._predictor")]
+    fusion = [width(f"fuse.convs.{k}.0.0.weight") for k in range(count("fuse.convs.{}.0.0.weight"))]
+    return FilmConfig(
+        filters=width(FIRST_KEY),
+        sub_levels=count("extract.extract_sublevels.convs.{}.0.0.weight"),
+        flow_convs=tuple(convs for convs, _ in flow),
+        flow_filters=tuple(filters for _, filters in flow),
+        fusion_filters=tuple(fusion[::-1]),
+        pyramid_levels=pyramid_levels or 7,
+    )
+
+
+def load_film(source, pyramid_levels=None):
+    """A FILM module (fp32, CPU, eval) from a file path or a state dict in any of the three layouts.
+
+    pyramid_levels overrides what the file says (see the module docstring)."""
+    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "state dict"
+    if isinstance(source, (str, os.PathLike)):
+        state_dict, stored_levels = read_file(name)
+    else:
+        state_dict, stored_levels = dict(source), None
+    layout = detect_layout(state_dict)
+    state_dict = to_native(state_dict)
+    if FIRST_KEY not in state_dict or "fuse.output_conv.weight" not in state_dict:
+        raise FilmFormatError(f"{name}: not a FILM model; it looks like {what_it_is(list(state_dict))}")
+    try:
+        config = read_config(state_dict, pyramid_levels or stored_levels)
+        model = FILM(config)
+        model.load_state_dict({key: value.float() for key, value in state_dict.items()})
+    except (KeyError, RuntimeError, IndexError) as error:
+        raise FilmFormatError(f"{name}: a FILM-like file ({LAYOUT_NAMES[layout]}) whose tensors do not fit "
+                              f"the FILM network: {error}") from None
+    model.layout = layout
+    model.source = name
+    return model.eval().requires_grad_(False)
+
+
+def describe(model):
+    c = model.config
+    params = sum(p.numel() for p in model.parameters())
+    return (f"FILM from {os.path.basename(model.source)} ({LAYOUT_NAMES[model.layout]}): {params / 1e6:.1f}M "
+            f"parameters, filters {c.filters}, pyramid {c.pyramid_levels} levels, fusion {c.fusion_levels}, "
+            f"flow filters {list(c.flow_filters)}")
