@@ -33,12 +33,14 @@ def _cached(name, build):
     return path
 
 
-def _build_checkpoint(path):
-    # The generator reads key layouts off ComfyUI's own modules, so it needs a host-ready process.
-    code = ("import sys; path = sys.argv[3]; sys.path[:0] = sys.argv[1:3]; import comfy_host; comfy_host.prepare(); "
-            "import sd15_checkpoint; sd15_checkpoint.write(path)")
-    subprocess.run([os.environ["TEMPO_PYTHON"], "-c", code, HARNESS, FIXTURES_CODE, path],
-                   check=True, cwd=os.environ["TEMPO_COMFYUI"], stdout=subprocess.DEVNULL)
+def _build_checkpoint(sdxl):
+    def build(path):
+        # The generator reads key layouts off ComfyUI's own modules, so it needs a host-ready process.
+        code = ("import sys; path, sdxl = sys.argv[3], sys.argv[4] == '1'; sys.path[:0] = sys.argv[1:3]; "
+                "import comfy_host; comfy_host.prepare(); import checkpoints; checkpoints.write(path, sdxl=sdxl)")
+        subprocess.run([os.environ["TEMPO_PYTHON"], "-c", code, HARNESS, FIXTURES_CODE, path, str(int(sdxl))],
+                       check=True, cwd=os.environ["TEMPO_COMFYUI"], stdout=subprocess.DEVNULL)
+    return build
 
 
 def _build_motion(layout):
@@ -62,7 +64,11 @@ def _build_lora(seed):
 
 
 def checkpoint_path():
-    return _cached("sd15-fixture-v1.safetensors", _build_checkpoint)
+    return _cached("sd15-fixture-v1.safetensors", _build_checkpoint(sdxl=False))
+
+
+def sdxl_unet_path():
+    return _cached("sdxl-unet-fixture-v1.safetensors", _build_checkpoint(sdxl=True))
 
 
 def motion_path(name):

@@ -36,3 +36,10 @@ def checkpoint():
 
     model, clip, vae, _ = comfy.sd.load_checkpoint_guess_config(models.checkpoint_path())
     return model, clip, vae
+
+
+@pytest.fixture(scope="session")
+def sdxl_unet():
+    import models
+
+    return comfy.sd.load_diffusion_model(models.sdxl_unet_path())
