@@ -111,3 +111,26 @@ def test_motion_lora_reattaches_without_stacking_layers(checkpoint):
     blocks = [obj for obj in with_lora.object_patches.values() if hasattr(obj, "__iter__")]
     assert all(sum(isinstance(layer, MotionLayer) for layer in block) <= 1 for block in blocks)
     assert not torch.allclose(sample(with_lora, clip), sample(patched, clip))
+
+
+def test_training_schedule_replaces_the_models_own(checkpoint):
+    from tempo.motion.schedules import schedule_for
+
+    model, _, _ = checkpoint
+    mm = motion()
+    own = model.get_model_object("model_sampling")
+    patched = attach(model, mm, MotionSettings(), schedule_for("auto", mm.variant))
+    sigmas = patched.get_model_object("model_sampling").sigmas.double()
+    alphas_cumprod = 1 / (1 + sigmas**2)
+    betas = 1 - alphas_cumprod[1:] / alphas_cumprod[:-1]
+    # AnimateDiff's schedule: beta linear from 0.00085 to 0.012 over 1000 steps (ComfyUI "sqrt_linear").
+    assert torch.allclose(betas, torch.linspace(0.00085, 0.012, 1000, dtype=torch.float64)[1:], atol=1e-6)
+    assert model.get_model_object("model_sampling") is own
+    kept = attach(model, mm, MotionSettings(), schedule_for("model's own", mm.variant))
+    assert kept.get_model_object("model_sampling") is own
+
+
+def test_start_percent_past_the_end_turns_motion_off(checkpoint):
+    model, clip, _ = checkpoint
+    never = attach(model, motion(), MotionSettings(start_percent=1.0, end_percent=1.0))
+    assert torch.allclose(sample(never, clip), sample(model, clip), atol=1e-5)
