@@ -23,7 +23,7 @@ from .errors import MotionModelError
 
 MODULE_KEY = re.compile(
     r"(?:^|\.)((?:down_blocks|up_blocks)\.\d+|mid_block)\.(motion_modules|temporal_attentions)\.(\d+)\.(.+)$")
-POSITION = re.compile(r"^((?:down_blocks|up_blocks)\.(\d+)|mid_block)\.motion_modules\.(\d+)\.")
+POSITION = re.compile(r"^((?:down_blocks|up_blocks)\.\d+|mid_block)\.motion_modules\.(\d+)\.")
 COMMUNITY_NAMES = ("stabilized", "mm-p_", "mm_p_", "temporaldiff", "improvedhumans")
 TRAINED_FRAMES = {"v1": 24, "hotshotxl": 24, "animatelcm": 64}  # the others: 32
 
@@ -90,7 +90,7 @@ def _motion_tensors(sd):
 def _blocks(motion, label):
     indices = {}
     for key in motion:
-        block, _, module = POSITION.match(key).groups()
+        block, module = POSITION.match(key).groups()
         indices.setdefault(block, set()).add(int(module))
     for kind in ("down_blocks", "up_blocks"):
         present = {int(block.split(".")[1]) for block in indices if block.startswith(kind + ".")}
@@ -149,7 +149,8 @@ def looks_like(keys):
         return "it holds no tensors"
     if any("lora" in key.lower() for key in keys):
         if any("motion_modules." in key for key in keys):
-            return "it is a motion LoRA (keys like `...processor.to_q_lora.down.weight`): apply it with the motion LoRA node"
+            return ("it is a motion LoRA (keys like `...processor.to_q_lora.down.weight`): apply it to a motion "
+                    "model with the motion LoRA node")
         return f"it looks like a LoRA (keys like `{_first(keys, 'lora')}`)"
     for marker, what in (("model.diffusion_model.", "a Stable Diffusion checkpoint"),
                          ("diffusion_model.", "an image diffusion model"),

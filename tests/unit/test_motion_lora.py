@@ -43,7 +43,8 @@ def lora():
 def test_lora_targets_are_the_attention_projections(lora):
     targets = lora_targets(lora)
     assert len(targets) == 21 * 2 * 4
-    key, down, up = targets["mid_block.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.1.to_out.0.weight"]
+    target = "mid_block.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.1.to_out.0.weight"
+    key, down, up = targets[target]
     assert key.endswith("attention_blocks.1.processor.to_out_lora.down.weight")
     assert down.shape == (4, 64) and up.shape == (64, 4)
 
@@ -58,7 +59,7 @@ def test_merge_is_w_plus_strength_up_down(base, lora, strength):
     assert list(state) == list(sd)
     for key, tensor in state.items():
         assert (tensor.double() - expected[key]).abs().max() < 1e-5, key
-    assert (merged.variant, merged.max_frames, merged.source, merged.dtype) == (model.variant, model.max_frames, None, torch.float32)
+    assert (merged.variant, merged.max_frames, merged.dtype) == (model.variant, model.max_frames, torch.float32)
 
 
 def test_forward_equals_a_model_loaded_from_merged_weights(base, lora):

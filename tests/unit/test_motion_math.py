@@ -47,9 +47,10 @@ def reference(sd, position, x, frames, scale=1.0, across_frames=False, hotshot=F
     # 3-4. two attention blocks across frames, per pixel
     for a in range(2):
         block = f"transformer_blocks.0.attention_blocks.{a}."
-        n = layer_norm(h, f"transformer_blocks.0.norms.{a}") + p(block + "pos_encoder.pe")[0, :frames][None, :, None, None]
-        q, k, v = (torch.einsum("bfyxc,oc->bfyxo", n, p(block + f"{w}.weight")).reshape(b, frames, height, width, heads, dim)
-                   for w in ("to_q", "to_k", "to_v"))
+        pe = p(block + "pos_encoder.pe")[0, :frames][None, :, None, None]
+        n = layer_norm(h, f"transformer_blocks.0.norms.{a}") + pe
+        q, k, v = (torch.einsum("bfyxc,oc->bfyxo", n, p(block + f"{w}.weight")).reshape(
+            b, frames, height, width, heads, dim) for w in ("to_q", "to_k", "to_v"))
         logits = torch.einsum("bfyxhd,bgyxhd->byxhfg", q, k) / math.sqrt(dim) * scale[:, None]
         weights = torch.softmax(logits, dim=-1)
         out = torch.einsum("byxhfg,bgyxhd->bfyxhd", weights, v).reshape(b, frames, height, width, c)
