@@ -1,0 +1,60 @@
+"""LoadMotionModule and ApplyMotionLoRA as ComfyUI calls them, in-process."""
+import os
+
+import folder_paths
+import models
+import pytest
+
+from tempo.motion.errors import MotionModelError
+from tempo.motion.patch import get_attachment
+from tempo.nodes.motion_model import ApplyMotionLoRA, LoadMotionModule
+
+
+@pytest.fixture(scope="module")
+def motion_folders(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp("models"))
+    models.populate(root)
+    saved = {k: folder_paths.folder_names_and_paths[k] for k in ("animatediff_models", "animatediff_motion_lora")}
+    folder_paths.folder_names_and_paths["animatediff_models"] = (
+        [os.path.join(root, "animatediff_models")], saved["animatediff_models"][1])
+    folder_paths.folder_names_and_paths["animatediff_motion_lora"] = (
+        [os.path.join(root, "animatediff_motion_lora")], saved["animatediff_motion_lora"][1])
+    yield root
+    folder_paths.folder_names_and_paths.update(saved)
+
+
+def load(model, name="mm_sd_v15_v2.ckpt", **kw):
+    options = dict(motion_scale=1.0, effect=1.0, beta_schedule="auto") | kw
+    return LoadMotionModule().load(model, name, **options)
+
+
+def test_one_file_in_two_branches_is_loaded_once(checkpoint, motion_folders):
+    model, _, _ = checkpoint
+    first, second = load(model)["result"][0], load(model, motion_scale=1.3)["result"][0]
+    assert get_attachment(first).motion_model is get_attachment(second).motion_model
+
+
+def test_node_reports_what_it_detected(checkpoint, motion_folders):
+    text = load(checkpoint[0], "mm_sd_v15.ckpt")["ui"]["text"][0]
+    assert "v1" in text and "SD1.5" in text and "24 frames" in text
+
+
+def test_per_frame_text_errors_name_the_field(checkpoint, motion_folders):
+    with pytest.raises(ValueError, match="effect_per_frame: entry 2 is 'x'"):
+        load(checkpoint[0], effect_per_frame="1.0, x")
+
+
+def test_lora_stacks_on_the_attached_model(checkpoint, motion_folders):
+    patched = load(checkpoint[0])["result"][0]
+    once = ApplyMotionLoRA().apply(patched, "v2_lora_ZoomIn.ckpt", 1.0)[0]
+    twice = ApplyMotionLoRA().apply(once, "v2_lora_PanLeft.ckpt", -1.0)[0]
+    base = get_attachment(patched).motion_model
+    name = "down_blocks.0.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.0.to_q.weight"
+    weights = [get_attachment(m).motion_model.state_dict()[name] for m in (patched, once, twice)]
+    assert not weights[0].equal(weights[1]) and not weights[1].equal(weights[2])
+    assert get_attachment(patched).motion_model is base  # the loaded model is never modified
+
+
+def test_lora_needs_a_motion_model(checkpoint, motion_folders):
+    with pytest.raises(MotionModelError, match="Load Motion Module"):
+        ApplyMotionLoRA().apply(checkpoint[0], "v2_lora_ZoomIn.ckpt", 1.0)
