@@ -29,8 +29,8 @@ def apply_motion_lora(module, source, strength):
     weights = module.state_dict()
     if not any(target in weights for target in targets):
         key, target = next((key, target) for target, (key, _, _) in targets.items())
-        raise MotionModelError(f"{label}: its key {key} updates {target}, which the {module.describe()} does not "
-                               f"have; none of the LoRA's keys fits this motion model")
+        raise MotionModelError(f"{label}: none of its keys fits this motion model ({module.describe()}): its first "
+                               f"key {key} updates {target}, which the model does not have")
     for target, (key, down, up) in targets.items():
         weight = weights.get(target)
         if weight is None:

@@ -107,6 +107,16 @@ def test_every_layout_loads_from_every_container(tmp_path, layout, ext, wrap, co
     assert all(t.dtype == dtype for t in state.values())
 
 
+def test_legacy_torch_pickle_and_a_renamed_safetensors_file(tmp_path):
+    sd = motion_files.make_motion_state_dict("v1", channels=SMALL)
+    torch.save({"state_dict": sd}, tmp_path / "mm_sd_v14.ckpt", _use_new_zipfile_serialization=False)
+    renamed = tmp_path / "mm_sd_v15.ckpt"
+    os.rename(motion_files.write_file(sd, tmp_path / "mm_sd_v15.safetensors"), renamed)
+    for path in (tmp_path / "mm_sd_v14.ckpt", renamed):
+        state = load_motion_module(path).state_dict()
+        assert all(torch.equal(state[key], tensor) for key, tensor in sd.items())
+
+
 def test_state_dict_round_trips_and_names_are_animatediff_names():
     sd = motion_files.make_motion_state_dict("hotshotxl", channels=SMALL)
     model = load_motion_module(sd)
