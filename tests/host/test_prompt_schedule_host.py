@@ -57,7 +57,7 @@ def test_ksampler_follows_the_schedule_frame_by_frame(checkpoint):
     negative = clip_text_encode(clip, "blurry")
 
     def sample(positive):
-        return comfy_nodes.common_ksampler(model, 7, 2, 6.0, "euler", "normal", positive, negative, latent)[0]["samples"]
+        return comfy_nodes.common_ksampler(model, 7, 1, 6.0, "euler", "normal", positive, negative, latent)[0]["samples"]
 
     scheduled, _, _ = PromptSchedule().encode(clip, "0: a red boat\n2: a green tree", frames, "linear")
     travel = sample(scheduled)

@@ -1,0 +1,162 @@
+"""ContextWindowSampler: a KSampler that samples any number of frames in overlapping context windows.
+
+The windows run through the host's own context-window hook (model_options["context_handler"]), extended by
+nodes/context_windows.py; every host sampler and scheduler works. Initial noise is drawn per frame from the seed,
+so a frame's noise never depends on the window settings.
+"""
+import comfy.context_windows
+import comfy.model_management
+import comfy.sample
+import comfy.samplers
+import comfy.utils
+import latent_preview
+import torch
+
+from ..motion.context import SCHEDULES, frame_noise, guided_latent
+from ..motion.context import freenoise as free_noise
+from .context_windows import FUSE_METHODS, TempoContextHandler
+
+
+class WindowProgress:
+    """One progress bar for the node: advances per window, with a preview image at the end of every step."""
+
+    def __init__(self, model, steps):
+        self.steps = steps
+        self.windows = 1
+        self.pbar = comfy.utils.ProgressBar(steps)
+        self.previewer = latent_preview.get_previewer(model.load_device, model.model.latent_format)
+
+    def window(self, step, done, windows):
+        self.windows = windows
+        self.pbar.update_absolute(step * windows + done, self.steps * windows)
+
+    def step(self, step, x0, x, total_steps):
+        self.steps = total_steps
+        preview = None
+        if self.previewer is not None:
+            preview = self.previewer.decode_latent_to_preview_image("JPEG", x0)
+        self.pbar.update_absolute((step + 1) * self.windows, total_steps * self.windows, preview)
+
+
+def encode_guide(vae, image, latent):
+    """A guide IMAGE (its first frame) encoded to one latent frame of the latent's size."""
+    height, width = latent.shape[-2] * 8, latent.shape[-1] * 8
+    pixels = image[:1, :, :, :3]
+    if pixels.shape[1] != height or pixels.shape[2] != width:
+        pixels = comfy.utils.common_upscale(pixels.movedim(-1, 1), width, height, "bilinear", "center").movedim(1, -1)
+    return vae.encode(pixels).to(latent.dtype)
+
+
+class ContextWindowSampler:
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "model": ("MODEL", {"tooltip": "The model, usually with a motion model attached (Load Motion Module)."}),
+                "positive": ("CONDITIONING", {"tooltip": "Conditioning for what to show: plain, or one entry per "
+                                                         "frame from Prompt Schedule (sliced per window)."}),
+                "negative": ("CONDITIONING", {"tooltip": "Conditioning for what to avoid; per-frame works too."}),
+                "latent_image": ("LATENT", {"tooltip": "The frames to sample: an empty latent batch (batch size = "
+                                                       "frames) or a video's latents for vid2vid with denoise < 1."}),
+                "seed": ("INT", {"default": 0, "min": 0, "max": 0xffffffffffffffff, "control_after_generate": True,
+                                 "tooltip": "Seed of the initial noise. Each frame's noise depends on the seed and "
+                                            "its index only, so changing window settings keeps the same noise."}),
+                "steps": ("INT", {"default": 20, "min": 1, "max": 10000, "tooltip": "Sampling steps."}),
+                "cfg": ("FLOAT", {"default": 8.0, "min": 0.0, "max": 100.0, "step": 0.1, "round": 0.01,
+                                  "tooltip": "Classifier-free guidance scale, as in KSampler."}),
+                "sampler_name": (comfy.samplers.KSampler.SAMPLERS, {"tooltip": "The host's sampler; all work."}),
+                "scheduler": (comfy.samplers.KSampler.SCHEDULERS, {"tooltip": "The host's noise schedule."}),
+                "denoise": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01,
+                                      "tooltip": "1 samples from noise; lower keeps the input latents' structure "
+                                                 "(img2img / vid2vid)."}),
+                "context_length": ("INT", {"default": 16, "min": 1, "max": 256,
+                                           "tooltip": "Frames per window: what the motion model was trained on, "
+                                                      "16 for SD1.5 modules, 8 for SDXL ones. A clip no longer "
+                                                      "than this is sampled as one window."}),
+                "context_overlap": ("INT", {"default": 4, "min": 0, "max": 255,
+                                            "tooltip": "Frames shared by neighbouring windows; more overlap gives "
+                                                       "smoother seams and more windows. Below context_length."}),
+                "context_stride": ("INT", {"default": 1, "min": 1, "max": 8,
+                                           "tooltip": "1: windows of consecutive frames only. 2 or more adds "
+                                                      "windows of every 2nd, 4th, ... frame, for coherence over "
+                                                      "long clips, at the cost of more windows."}),
+                "closed_loop": ("BOOLEAN", {"default": False,
+                                            "tooltip": "Make the last frames blend into the first, for a clip "
+                                                       "that loops seamlessly (windows wrap around the end)."}),
+                "context_schedule": (list(SCHEDULES), {
+                    "default": "uniform",
+                    "tooltip": "static: fixed windows. uniform: windows shift every step, so seams never stay "
+                               "on the same frames. looped: uniform with wrap-around (a looping clip). batched: "
+                               "no overlap, fastest, seams show."}),
+                "fuse_method": (FUSE_METHODS, {
+                    "default": "pyramid",
+                    "tooltip": "How overlapping windows are combined per frame: pyramid weighs a window's middle "
+                               "frames most; flat averages; overlap-linear ramps only across the overlap."}),
+                "freenoise": ("BOOLEAN", {"default": False,
+                                          "tooltip": "FreeNoise: frames past the first window reuse earlier "
+                                                     "frames' noise, shuffled, which keeps long clips coherent "
+                                                     "(noise then depends on context_length and overlap)."}),
+                "windows_per_batch": ("INT", {"default": 0, "min": 0, "max": 64,
+                                              "tooltip": "Windows sampled together in one model call. 0: automatic "
+                                                         "(as many as fit in free GPU memory; 1 on CPU)."}),
+            },
+            "optional": {
+                "first_image": ("IMAGE", {"tooltip": "Optional guide for the first frame (needs vae); frame i "
+                                                     "starts from 1 - i^latent_power/latent_scale of it. Use "
+                                                     "denoise below 1."}),
+                "last_image": ("IMAGE", {"tooltip": "Optional guide for the last frame, counted from the end."}),
+                "vae": ("VAE", {"tooltip": "VAE to encode first_image / last_image."}),
+                "latent_power": ("FLOAT", {"default": 1.0, "min": 0.1, "max": 10.0, "step": 0.1,
+                                           "tooltip": "Shape of the guidance curve: higher keeps the guide "
+                                                      "longer, then drops faster."}),
+                "latent_scale": ("FLOAT", {"default": 32.0, "min": 1.0, "max": 10000.0, "step": 1.0,
+                                           "tooltip": "Frames (to the power latent_power) over which the guide "
+                                                      "fades out."}),
+            },
+        }
+
+    RETURN_TYPES = ("LATENT",)
+    OUTPUT_TOOLTIPS = ("The sampled frames.",)
+    FUNCTION = "sample"
+    CATEGORY = "Tempo/sampling"
+    DESCRIPTION = ("Samples any number of frames in overlapping context windows that the motion model can see at "
+                   "once, fusing the windows every step. Per-frame conditioning (Prompt Schedule) and ControlNet "
+                   "hints with one image per frame are sliced per window.")
+
+    def sample(self, model, positive, negative, latent_image, seed, steps, cfg, sampler_name, scheduler, denoise,
+               context_length, context_overlap, context_stride, closed_loop, context_schedule, fuse_method,
+               freenoise, windows_per_batch, first_image=None, last_image=None, vae=None, latent_power=1.0,
+               latent_scale=32.0):
+        handler = TempoContextHandler(context_length, context_overlap, context_stride, closed_loop,
+                                      context_schedule, fuse_method, windows_per_batch)
+        model = model.clone()
+        model.model_options["context_handler"] = handler
+        comfy.context_windows.create_prepare_sampling_wrapper(model)
+
+        latent = comfy.sample.fix_empty_latent_channels(model, latent_image["samples"])
+        frames = latent.shape[0]
+        indexes = latent_image.get("batch_index") or list(range(frames))
+        noise = frame_noise(seed, latent.shape[1:], indexes=list(indexes), dtype=latent.dtype)
+        if freenoise:
+            noise = free_noise(noise, context_length, context_overlap, seed)
+        if first_image is not None or last_image is not None:
+            if vae is None:
+                raise ValueError("ContextWindowSampler: first_image / last_image need the vae input connected, to "
+                                 "encode them")
+            first = encode_guide(vae, first_image, latent) if first_image is not None else None
+            last = encode_guide(vae, last_image, latent) if last_image is not None else None
+            latent = guided_latent(latent, first, last, latent_power, latent_scale)
+
+        progress = WindowProgress(model, steps)
+        handler.on_window = progress.window
+        samples = comfy.sample.sample(model, noise, steps, cfg, sampler_name, scheduler, positive, negative, latent,
+                                      denoise=denoise, noise_mask=latent_image.get("noise_mask"),
+                                      callback=progress.step, disable_pbar=not comfy.utils.PROGRESS_BAR_ENABLED,
+                                      seed=seed)
+        out = latent_image.copy()
+        out["samples"] = samples
+        return (out,)
+
+
+NODE_CLASS_MAPPINGS = {"ContextWindowSampler": ContextWindowSampler}
+NODE_DISPLAY_NAME_MAPPINGS = {"ContextWindowSampler": "Context Window Sampler"}

@@ -1,0 +1,177 @@
+"""ContextWindowSampler on the host's real samplers, in-process.
+
+Without a motion model every frame samples independently, so fusing windows must give exactly what one call over
+all frames gives: any frame that got another frame's conditioning, hint or noise shows up as a difference."""
+import comfy.controlnet
+import comfy.model_management
+import nodes as comfy_nodes
+import pytest
+import torch
+
+import motion_files
+from tempo.motion import load_motion_module
+from tempo.motion.patch import MotionSettings, attach
+from tempo.nodes.context_sampler import ContextWindowSampler
+from tempo.nodes.context_windows import TempoContextHandler
+from tempo.nodes.prompt_schedule import PromptSchedule
+
+OPTIONS = dict(context_length=8, context_overlap=2, context_stride=1, closed_loop=False, context_schedule="static",
+               fuse_method="pyramid", freenoise=False, windows_per_batch=1)
+
+
+def encode(clip, text):
+    return comfy_nodes.CLIPTextEncode().encode(clip, text)[0]
+
+
+def ksampler(model, positive, negative, frames, seed=3, steps=1, sampler="euler", latent=None):
+    latent = latent or {"samples": torch.zeros(frames, 4, 8, 8)}
+    return comfy_nodes.common_ksampler(model, seed, steps, 6.0, sampler, "normal", positive, negative,
+                                       latent)[0]["samples"]
+
+
+def windowed(model, positive, negative, frames, seed=3, steps=1, sampler="euler", latent=None, **options):
+    latent = latent or {"samples": torch.zeros(frames, 4, 8, 8)}
+    settings = OPTIONS | options
+    return ContextWindowSampler().sample(model, positive, negative, latent, seed, steps, 6.0, sampler, "normal",
+                                         1.0, **settings)[0]["samples"]
+
+
+@pytest.fixture(scope="module")
+def travel(checkpoint):
+    _, clip, _ = checkpoint
+    positive, negative, _ = PromptSchedule().encode(
+        clip, '"0": "a red boat", "4": "a green tree", "9": "a blue car"', 10, "linear", negative="blurry")
+    return positive, negative
+
+
+def test_clip_within_one_window_is_exactly_ksampler(checkpoint):
+    model, clip, _ = checkpoint
+    pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
+    assert torch.equal(windowed(model, pos, neg, 4), ksampler(model, pos, neg, 4))
+
+
+@pytest.fixture(scope="module")
+def travel_reference(checkpoint, travel):
+    return ksampler(checkpoint[0], *travel, 10)
+
+
+@pytest.mark.parametrize("schedule", ["static", "looped"])
+def test_per_frame_prompts_are_sliced_per_window(checkpoint, travel, travel_reference, schedule):
+    model, _, _ = checkpoint
+    positive, negative = travel
+    out = windowed(model, positive, negative, 10, context_schedule=schedule, context_length=4, context_overlap=1)
+    assert torch.allclose(out, travel_reference, atol=1e-4)
+
+
+def test_window_conditioning_slices_model_conds_and_is_built_once():
+    """The host slices only top-level tensors at dim 0; model_conds (cross-attention, SDXL's y) must be sliced
+    too, and a window's slice is reused on later steps."""
+    import comfy.conds
+    from comfy.context_windows import IndexListContextWindow
+
+    handler = TempoContextHandler(4, 1, schedule="static")
+    per_frame = torch.arange(10.0).view(10, 1, 1).expand(10, 3, 2)
+    conds = [{"model_conds": {"c_crossattn": comfy.conds.CONDCrossAttn(per_frame),
+                              "y": comfy.conds.CONDRegular(torch.arange(10.0).view(10, 1)),
+                              "constant": comfy.conds.CONDRegular(torch.zeros(1, 4))}, "uuid": 1}]
+    x = torch.zeros(10, 4, 2, 2)
+    window = IndexListContextWindow([3, 4, 5, 6])
+    resized = handler.get_resized_cond(conds, x, window)
+    model_conds = resized[0]["model_conds"]
+    assert model_conds["c_crossattn"].cond[:, 0, 0].tolist() == [3, 4, 5, 6]
+    assert model_conds["y"].cond[:, 0].tolist() == [3, 4, 5, 6]
+    assert model_conds["constant"].cond.shape == (1, 4)
+    assert conds[0]["model_conds"]["c_crossattn"].cond.shape[0] == 10  # the input is left whole
+    assert handler.get_resized_cond(conds, x, IndexListContextWindow([3, 4, 5, 6])) is resized
+    assert handler.stats["cond_slices_built"] == 1 and handler.stats["cond_slices_reused"] == 1
+
+
+@pytest.mark.parametrize("sampler, steps", [("euler_ancestral", 1), ("dpmpp_2s_ancestral", 2), ("dpmpp_2m", 1),
+                                            ("lcm", 1)])
+def test_every_host_sampler_works_in_windows(checkpoint, sampler, steps):
+    """dpmpp_2s_ancestral evaluates the model between two sigmas, where the host's step lookup fails."""
+    model, clip, _ = checkpoint
+    pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
+    out = windowed(model, pos, neg, 3, sampler=sampler, context_schedule="uniform", context_length=2,
+                   context_overlap=1, steps=steps)
+    assert torch.allclose(out, ksampler(model, pos, neg, 3, sampler=sampler, steps=steps), atol=1e-4)
+
+
+def test_interrupt_stops_within_one_window(checkpoint, travel, monkeypatch):
+    import tempo.nodes.context_sampler as context_sampler
+
+    model, _, _ = checkpoint
+    positive, negative = travel
+    seen = []
+
+    def interrupt(self, step, done, windows):
+        seen.append(done)
+        comfy.model_management.interrupt_current_processing(True)
+
+    monkeypatch.setattr(context_sampler.WindowProgress, "window", interrupt)
+    try:
+        with pytest.raises(comfy.model_management.InterruptProcessingException):
+            windowed(model, positive, negative, 10, context_length=4, context_overlap=1)
+    finally:
+        comfy.model_management.interrupt_current_processing(False)
+    assert seen == [1]
+
+
+def test_controlnet_hints_per_frame_are_sliced_per_window(checkpoint, tmp_path):
+    import controlnet_fixture
+
+    model, clip, _ = checkpoint
+    control = comfy.controlnet.load_controlnet(controlnet_fixture.write(str(tmp_path / "cn.safetensors")))
+    frames = 6
+    hints = torch.rand(frames, 64, 64, 3, generator=torch.Generator().manual_seed(0))
+    pos, neg = comfy_nodes.ControlNetApplyAdvanced().apply_controlnet(
+        encode(clip, "a boat"), encode(clip, "blurry"), control, hints, 1.0, 0.0, 1.0)
+    reference = ksampler(model, pos, neg, frames)
+    plain = ksampler(model, encode(clip, "a boat"), encode(clip, "blurry"), frames)
+    assert not torch.allclose(reference, plain, atol=1e-2)  # the control does something
+    out = windowed(model, pos, neg, frames, context_length=4, context_overlap=2)
+    assert torch.allclose(out, reference, atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def animated(checkpoint):
+    model, _, _ = checkpoint
+    mm = load_motion_module(motion_files.make_motion_state_dict("v2", channels=320)).float()
+    return attach(model, mm, MotionSettings())
+
+
+def test_motion_model_sees_one_window_per_video_and_batching_windows_changes_nothing(checkpoint, animated,
+                                                                                       monkeypatch):
+    _, clip, _ = checkpoint
+    pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
+    mm = animated.get_attachment("tempo_motion").motion_model
+    module = mm.get_submodule("down_blocks.0.motion_modules.0")
+    forward = module.forward
+    seen = []
+    monkeypatch.setattr(module, "forward", lambda x, f, **kw: seen.append((x.shape[0], f)) or forward(x, f, **kw))
+    one_by_one = windowed(animated, pos, neg, 8, steps=1, context_length=4)
+    assert seen and {f for _, f in seen} == {4} and {b for b, _ in seen} == {8}
+    seen.clear()
+    batched = windowed(animated, pos, neg, 8, steps=1, context_length=4, windows_per_batch=3)
+    assert {f for _, f in seen} == {4} and max(b for b, _ in seen) == 24
+    assert torch.allclose(batched, one_by_one, atol=1e-4)
+
+
+def test_motion_within_one_window_is_exactly_ksampler(checkpoint, animated):
+    _, clip, _ = checkpoint
+    pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
+    assert torch.equal(windowed(animated, pos, neg, 4, steps=1), ksampler(animated, pos, neg, 4, steps=1))
+
+
+def test_freenoise_and_guides_run(checkpoint, animated):
+    _, clip, vae = checkpoint
+    pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
+    guide = torch.rand(1, 64, 64, 3, generator=torch.Generator().manual_seed(1))
+    latent = {"samples": torch.zeros(6, 4, 8, 8)}
+    options = OPTIONS | dict(freenoise=True, context_length=4)
+    out = ContextWindowSampler().sample(animated, pos, neg, latent, 3, 1, 6.0, "euler", "normal", 0.5, **options,
+                                        first_image=guide, vae=vae)[0]["samples"]
+    assert out.shape == (6, 4, 8, 8) and torch.isfinite(out).all()
+    with pytest.raises(ValueError, match="vae"):
+        ContextWindowSampler().sample(animated, pos, neg, latent, 3, 1, 6.0, "euler", "normal", 0.5, **OPTIONS,
+                                      first_image=guide)
