@@ -8,6 +8,7 @@ import av
 
 from .audio import AudioTrack
 from .colour import coded_size, tag_bt709, to_frame
+from .errors import MediaError
 from .metadata import as_text
 
 
@@ -21,6 +22,9 @@ def write_video(path, frames, fmt, rate, pix_fmt, options, metadata=None, audio=
     frames = iter(frames)
     first = next(frames)
     width, height = coded_size(first.shape[1], first.shape[0], pix_fmt)
+    if min(width, height) < fmt.min_side:
+        raise MediaError(f"{fmt.name}: frames must be at least {fmt.min_side} pixels on each side, "
+                         f"got {first.shape[1]}x{first.shape[0]}; choose another format for frames this small")
     with av.open(path, "w", options=fmt.container_options) as container:
         container.metadata.update(as_text(metadata))
         stream = container.add_stream(fmt.encoder, rate=rate, options=options)

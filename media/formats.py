@@ -27,6 +27,7 @@ class Format:
     audio_encoder: str = ""  # "" when the format carries no sound
     container_options: dict = field(default_factory=dict)
     codec_tag: str = ""
+    min_side: int = 1        # smallest frame width/height the encoder handles
 
 
 # MP4/MOV: use_metadata_tags writes custom keys (prompt, workflow) into moov/udta/meta, where ComfyUI's frontend
@@ -43,8 +44,10 @@ FORMATS = {f.name: f for f in (
            51, "aac", _ISOBMFF, codec_tag="hvc1"),
     Format("video/vp9-webm", "video", "webm", "video/webm", "libvpx-vp9", {"yuv420p": "yuv420p", "yuv444p": "yuv444p"},
            63, "libopus"),
-    # SVT-AV1 encodes 4:2:0 only.
-    Format("video/av1-webm", "video", "webm", "video/webm", "libsvtav1", {"yuv420p": "yuv420p"}, 63, "libopus"),
+    # SVT-AV1 encodes 4:2:0 only, and stalls forever (inside FFmpeg's flush) on frames under 32 pixels on a side
+    # once the other side passes 64, so small frames are refused.
+    Format("video/av1-webm", "video", "webm", "video/webm", "libsvtav1", {"yuv420p": "yuv420p"}, 63, "libopus",
+           min_side=32),
     # ProRes has no 4:2:0: the yuv420p choice gives 422 HQ, yuv444p gives 4444, both 10-bit.
     Format("video/prores-mov", "video", "mov", "video/quicktime", "prores_ks",
            {"yuv420p": "yuv422p10le", "yuv444p": "yuv444p10le"}, 0, "pcm_s16le", _ISOBMFF),
