@@ -76,7 +76,17 @@ def _probe(path, force_rate, skip_first_frames, select_every_nth, frame_load_cap
         if not times:
             raise MediaError(f"{path}: its video stream holds no frames")
         size = (stream.codec_context.width, stream.codec_context.height)
-    return rate, sorted(times), size
+    times.sort()
+    return _measured_rate(rate, times), times, size
+
+
+def _measured_rate(rate, times):
+    """The container's rate, unless the timestamps disagree by over 1%: FFmpeg guesses a GIF's rate from its
+    first delays, which are whole hundredths of a second (12 fps alternates 8 and 9 and reads as 12.5)."""
+    if len(times) < 2 or times[-1] <= times[0]:
+        return rate
+    measured = (len(times) - 1) / (times[-1] - times[0])
+    return rate if abs(measured - rate) <= 0.01 * rate else measured
 
 
 def _check_memory(path, count, size, memory_limit):

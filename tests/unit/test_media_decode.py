@@ -130,3 +130,9 @@ def test_gifs_and_other_containers_load(tmp_path, name):
     path = combine(ImageFrames(CLIP), str(tmp_path), "src", CombineOptions(name, frame_rate=FPS)).files[0]
     loaded = load_video(path, select_every_nth=5)
     assert sources(loaded.images) == [0, 5, 10, 15] and abs(loaded.fps - FPS / 5) < 0.05
+
+
+def test_a_gif_at_a_rate_its_delays_cannot_hold_loads_at_its_average_rate(tmp_path):
+    # 12 fps is 8.33 hundredths of a second: the delays alternate 8 and 9, and FFmpeg alone reports 12.5.
+    path = combine(ImageFrames(CLIP), str(tmp_path), "src", CombineOptions("image/gif", frame_rate=12)).files[0]
+    assert abs(load_video(path).fps - 12) < 0.1
