@@ -25,19 +25,11 @@ def measure(mode, size, steps, frames):
     import comfy_host
 
     comfy_host.prepare()
-    import importlib.util
-
+    comfy_host.import_pack()
     import comfy.sample
     import comfy.sd
     import models
     import torch
-
-    checkout = os.path.dirname(HERE)
-    spec = importlib.util.spec_from_file_location("tempo", os.path.join(checkout, "__init__.py"),
-                                                  submodule_search_locations=[checkout])
-    pack = importlib.util.module_from_spec(spec)
-    sys.modules["tempo"] = pack
-    spec.loader.exec_module(pack)
     from tempo.nodes.motion_model import LoadMotionModule
 
     model, clip, _, _ = comfy.sd.load_checkpoint_guess_config(models.checkpoint_path())

@@ -5,6 +5,7 @@ install script uses; its import then fails looking up `torchvision::nms`. Declar
 import registers kernels for lets it import (no Tempo or ComfyUI code calls them). This lives in the test
 harness only: a user's ComfyUI has a working torchvision.
 """
+import importlib.util
 import os
 import sys
 
@@ -37,3 +38,15 @@ def prepare(comfy_dir=None, argv=("--cpu",)):
 
     comfy.options.enable_args_parsing()
     return comfy_dir
+
+
+def import_pack(checkout=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))):
+    """Imports the checkout as package `tempo`, the way ComfyUI imports a custom node folder (after prepare()).
+
+    The checkout root itself never goes on sys.path: its nodes/ folder would shadow ComfyUI's nodes module."""
+    spec = importlib.util.spec_from_file_location("tempo", os.path.join(checkout, "__init__.py"),
+                                                  submodule_search_locations=[checkout])
+    pack = importlib.util.module_from_spec(spec)
+    sys.modules["tempo"] = pack
+    spec.loader.exec_module(pack)
+    return pack
