@@ -14,16 +14,20 @@ from ..motion.schedules import SCHEDULE_CHOICES, schedule_for
 MODEL_EXTENSIONS = {".ckpt", ".pt", ".pth", ".safetensors"}
 
 
-def register_folder(name, subfolder):
-    """Adds models/<subfolder> (the folder AnimateDiff-Evolved users already have) to a folder_paths entry,
-    keeping entries extra_model_paths.yaml made and giving them the model extensions."""
-    folder_paths.add_model_folder_path(name, os.path.join(folder_paths.models_dir, subfolder), is_default=True)
+def register_folder(name, legacy_subfolder):
+    """Adds models/<name> (the folder AnimateDiff-Evolved users already have) and, when present, the folder
+    inside an AnimateDiff-Evolved install, keeping entries extra_model_paths.yaml made, with model extensions."""
+    folder_paths.add_model_folder_path(name, os.path.join(folder_paths.models_dir, name), is_default=True)
+    for custom_nodes in folder_paths.get_folder_paths("custom_nodes"):
+        legacy = os.path.join(custom_nodes, "ComfyUI-AnimateDiff-Evolved", legacy_subfolder)
+        if os.path.isdir(legacy):
+            folder_paths.add_model_folder_path(name, legacy)
     paths, extensions = folder_paths.folder_names_and_paths[name]
     folder_paths.folder_names_and_paths[name] = (paths, set(extensions) | MODEL_EXTENSIONS)
 
 
-register_folder("animatediff_models", "animatediff_models")
-register_folder("animatediff_motion_lora", "animatediff_motion_lora")
+register_folder("animatediff_models", "models")
+register_folder("animatediff_motion_lora", "motion_lora")
 
 # One loaded copy per file version and dtype, alive as long as any patched MODEL still uses it.
 _loaded = weakref.WeakValueDictionary()
