@@ -26,7 +26,7 @@ class VideoCombine:
                     "default": 0, "min": 0, "max": 100,
                     "tooltip": "How many times the clip plays: 0 = forever, 1 = once, N = N times. GIF and WebP "
                                "store it as their loop setting; video files have none, so they hold the clip N "
-                               "times (0 and 1: once; players and the preview loop it)."}),
+                               "times (0 and 1: once; players and the preview loop it). PNG sequences ignore it."}),
                 "filename_prefix": ("STRING", {
                     "default": "Tempo",
                     "tooltip": "File name start, optionally with subfolders ('animations/run1/clip'), inside "

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from media import CombineOptions, ImageFrames, MediaError, available_formats, combine
+from media import FORMATS, CombineOptions, ImageFrames, MediaError, available_formats, combine
 
 # Frame i is a flat grey of level 40*i, so the play order can be read back from any format.
 LEVELS = torch.arange(6, dtype=torch.float32) * 40 / 255
@@ -55,6 +55,15 @@ def test_every_format_reads_back(tmp_path, name):
     assert size == (64, 48)
     assert abs(float(rate) - 12) < 0.5  # GIF delays are whole hundredths of a second
     assert result.filename == os.path.basename(result.files[0]) and result.frame_rate == 12
+
+
+@pytest.mark.parametrize("name, chroma", [(name, chroma) for name in ANIMATIONS for chroma in FORMATS[name].pix_fmts])
+def test_every_chroma_choice_encodes_as_its_pixel_format(tmp_path, name, chroma):
+    result = write(tmp_path, format=name, pix_fmt=chroma)
+    with av.open(result.files[0]) as container:
+        # The chroma layout (yuv420p, yuv422p, yuv444p); FFmpeg decodes any ProRes 4444 as 12-bit.
+        assert container.streams.video[0].codec_context.pix_fmt[:7] == FORMATS[name].pix_fmts[chroma][:7]
+        assert sum(1 for _ in container.decode(video=0)) == 6
 
 
 def test_png_sequence_is_a_folder_of_frames(tmp_path):
