@@ -96,3 +96,60 @@ def _link(target, models_dir, folder, name):
     link = os.path.join(models_dir, folder, name)
     if not os.path.lexists(link):
         os.symlink(target, link)
+
+
+# ---- the files the example workflows name, beyond populate()'s (example_workflows/, scripts/build_examples.py) ----
+
+def _in_host(call):
+    """A builder that runs `call(path)` of tests/fixtures/example_files.py (or another fixture module) in a
+    host-ready subprocess: those generators read key layouts off ComfyUI's own modules."""
+    module, function = call.split(".")
+
+    def build(path):
+        code = ("import sys; path = sys.argv[3]; sys.path[:0] = sys.argv[1:3]; import comfy_host; "
+                f"comfy_host.prepare(); import {module}; {module}.{function}(path)")
+        subprocess.run([os.environ["TEMPO_PYTHON"], "-c", code, HARNESS, FIXTURES_CODE, path], check=True,
+                       cwd=os.environ["TEMPO_COMFYUI"], stdout=subprocess.DEVNULL)
+    return build
+
+
+SDXL_CHECKPOINT = "sd_xl_base_1.0.safetensors"
+CONTROLNET = "control_v11p_sd15_canny_fp16.safetensors"
+LCM_LORA = "AnimateLCM_sd15_t2v_lora.safetensors"
+# file name users have -> layout in tests/fixtures/motion_files.py (channels of the fixture UNets: 320)
+EXAMPLE_MOTION_MODELS = {
+    "AnimateLCM_sd15_t2v.ckpt": "animatelcm",
+    "mm_sdxl_v10_beta.ckpt": "sdxl_beta",
+    "hsxl_temporal_layers.f16.safetensors": "hotshotxl",
+}
+
+
+def example_motion_path(name):
+    layout = EXAMPLE_MOTION_MODELS[name]
+    return _cached(f"motion-{layout}-320{os.path.splitext(name)[1]}", _build_motion(layout))
+
+
+def sdxl_checkpoint_path():
+    return _cached("sdxl-checkpoint-fixture-v1.safetensors", _in_host("example_files.write_sdxl_checkpoint"))
+
+
+def controlnet_path():
+    # The same cache entry tests/server/test_context_server.py builds (one generator: controlnet_fixture.py).
+    return _cached("controlnet-sd15-320.safetensors", _in_host("controlnet_fixture.write"))
+
+
+def lcm_lora_path():
+    return _cached("lora-sd15-attn-320.safetensors", _in_host("example_files.write_sd15_lora"))
+
+
+def populate_examples(models_dir, sdxl=True):
+    """populate() plus every model file the example workflows name (sdxl=False leaves out the 1.6 GB SDXL
+    checkpoint, whose text encoders are real-size); returns models_dir."""
+    populate(models_dir)
+    for name in EXAMPLE_MOTION_MODELS:
+        _link(example_motion_path(name), models_dir, "animatediff_models", name)
+    _link(controlnet_path(), models_dir, "controlnet", CONTROLNET)
+    _link(lcm_lora_path(), models_dir, "loras", LCM_LORA)
+    if sdxl:
+        _link(sdxl_checkpoint_path(), models_dir, "checkpoints", SDXL_CHECKPOINT)
+    return models_dir

@@ -1,0 +1,125 @@
+// Prompt Schedule shows, under its widgets, how the server reads the schedule while the user types: the frame
+// count and keyframes, or the parse error with its line and column, before anything is queued. The server's own
+// parser answers (POST /tempo/prompt_schedule/validate), so the node says exactly what running it would.
+import { app } from "../../scripts/app.js";
+import { api } from "../../scripts/api.js";
+
+const NODE = "PromptSchedule";
+const ROUTE = "/tempo/prompt_schedule/validate";
+const FIELDS = ["text", "frames", "pre_text", "app_text", "negative"];
+const DEBOUNCE_MS = 250;
+const MAX_FRAMES = 100000;
+const COLOURS = { ok: "#8fbf8f", error: "#ff7b72", pending: "#a0a0a0" };
+
+const widgetValue = (node, name) => node.widgets?.find((w) => w.name === name)?.value;
+
+// Frames come from the latent input when one is connected: its batch size if the node feeding it shows one
+// (Empty Latent Image and friends), otherwise unknown until the graph runs.
+function latentFrames(node) {
+  const slot = node.inputs?.find((input) => input.name === "latent");
+  if (slot?.link == null) return { connected: false };
+  const link = node.graph?.links?.get?.(slot.link) ?? node.graph?.links?.[slot.link];
+  const source = link && node.graph.getNodeById(link.origin_id);
+  const size = source?.widgets?.find((w) => w.name === "batch_size" || w.name === "length")?.value;
+  return { connected: true, frames: Number.isInteger(size) && size > 0 ? size : null };
+}
+
+function describe(result, latent) {
+  if (!result.ok) return { kind: "error", text: result.error.message };
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const frames = latent.connected && latent.frames == null
+    ? "frames from the latent input"
+    : `${plural(result.frames, "frame")}${latent.connected ? " (from the latent)" : ""}`;
+  const parts = [frames, plural(result.keyframes, "keyframe"), plural(result.prompts, "prompt")];
+  if (result.negative_keyframes) parts.push(`negative: ${plural(result.negative_keyframes, "keyframe")}`);
+  return { kind: "ok", text: parts.join(" · ") };
+}
+
+function statusWidget(node) {
+  const box = document.createElement("div");
+  box.className = "tempo-schedule-status";
+  box.style.cssText = "font: 12px monospace; padding: 2px 6px; white-space: pre-wrap; overflow-wrap: anywhere;"
+    + "overflow: hidden; max-height: 64px";
+  const widget = node.addDOMWidget("schedule_status", "tempo_status", box, {
+    serialize: false,
+    hideOnZoom: false,
+    getMinHeight: () => 22,
+    getMaxHeight: () => 68,
+  });
+  widget.serialize = false;
+  return { box, widget };
+}
+
+function show(node, status) {
+  node.tempoSchedule = { ...node.tempoSchedule, ...status };
+  const { box } = node.tempoScheduleWidget;
+  box.textContent = status.text;
+  box.style.color = COLOURS[status.kind];
+  box.title = status.text;
+  box.dataset.kind = status.kind;
+  node.graph?.setDirtyCanvas(true, false);
+}
+
+async function validate(node) {
+  const latent = latentFrames(node);
+  const frames = latent.connected ? latent.frames ?? MAX_FRAMES : widgetValue(node, "frames");
+  const body = Object.fromEntries(FIELDS.map((name) => [name, widgetValue(node, name) ?? ""]));
+  body.frames = Number(frames) || 1;
+  const request = (node.tempoScheduleRequest ?? 0) + 1;
+  node.tempoScheduleRequest = request;
+  let status;
+  try {
+    const response = await api.fetchApi(ROUTE, { method: "POST", body: JSON.stringify(body) });
+    const result = await response.json();
+    status = response.ok ? { ...describe(result, latent), result } : { kind: "error", text: result.error };
+  } catch (error) {
+    status = { kind: "pending", text: `schedule not checked: ${error.message ?? error}` };
+  }
+  if (request === node.tempoScheduleRequest) show(node, status); // an older answer never replaces a newer one
+}
+
+function schedule(node) {
+  clearTimeout(node.tempoScheduleTimer);
+  node.tempoScheduleTimer = setTimeout(() => validate(node), DEBOUNCE_MS);
+}
+
+app.registerExtension({
+  name: "Tempo.PromptSchedule",
+  async beforeRegisterNodeDef(nodeType, nodeData) {
+    if (nodeData.name !== NODE) return;
+
+    const onNodeCreated = nodeType.prototype.onNodeCreated;
+    nodeType.prototype.onNodeCreated = function () {
+      const result = onNodeCreated?.apply(this, arguments);
+      this.tempoScheduleWidget = statusWidget(this);
+      this.tempoSchedule = { kind: "pending", text: "checking schedule…" };
+      show(this, this.tempoSchedule);
+      const node = this;
+      for (const widget of this.widgets ?? []) {
+        if (!FIELDS.includes(widget.name)) continue;
+        const callback = widget.callback;
+        widget.callback = function () {
+          const value = callback?.apply(this, arguments);
+          schedule(node);
+          return value;
+        };
+      }
+      schedule(this); // saved values are restored after creation; the debounce covers that
+      return result;
+    };
+
+    const onConnectionsChange = nodeType.prototype.onConnectionsChange;
+    nodeType.prototype.onConnectionsChange = function () {
+      const result = onConnectionsChange?.apply(this, arguments);
+      if (this.tempoScheduleWidget) schedule(this);
+      return result;
+    };
+
+    const onConfigure = nodeType.prototype.onConfigure;
+    nodeType.prototype.onConfigure = function () {
+      const result = onConfigure?.apply(this, arguments);
+      if (this.tempoScheduleWidget) schedule(this);
+      return result;
+    };
+  },
+});
