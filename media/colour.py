@@ -5,7 +5,6 @@ and makes the matrix, range and tags one decision in one place, so the colours p
 import av
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 KR, KB = 0.2126, 0.0722  # BT.709 luma weights of red and blue
 KG = 1.0 - KR - KB
@@ -39,16 +38,18 @@ def coded_size(width, height, pix_fmt):
 def to_frame(rgb, pix_fmt):
     """An (H, W, 3) float tensor in [0, 1] as a tagged av.VideoFrame of pix_fmt."""
     bits, sx, sy = LAYOUTS[pix_fmt]
-    rgb = _pad_to_blocks(rgb[..., :3].to("cpu", torch.float32).clamp(0.0, 1.0), sx, sy)
-    r, g, b = rgb.unbind(-1)
+    # numpy, not torch: torch splits each of these small ops over its threads, and while the encoder's threads
+    # hold the cores those threads wait on each other (13x slower per frame on a busy 2-core machine).
+    rgb = _pad_to_blocks(np.clip(rgb[..., :3].to("cpu", torch.float32).numpy(), 0.0, 1.0), sx, sy)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     luma = KR * r + KG * g + KB * b
-    cb = _subsample((b - luma) / (2.0 * (1.0 - KB)), sx, sy)
-    cr = _subsample((r - luma) / (2.0 * (1.0 - KR)), sx, sy)
+    cb = _subsample((b - luma) * (1.0 / (2.0 * (1.0 - KB))), sx, sy)
+    cr = _subsample((r - luma) * (1.0 / (2.0 * (1.0 - KR))), sx, sy)
     scale = float(1 << (bits - 8))  # a 10-bit code is the 8-bit code times 4 (BT.709 table 4.6)
     top = (1 << bits) - 1
     frame = av.VideoFrame(rgb.shape[1], rgb.shape[0], pix_fmt)
     for plane, values in zip(frame.planes, (16.0 + 219.0 * luma, 128.0 + 224.0 * cb, 128.0 + 224.0 * cr)):
-        _write_plane(plane, (values * scale).round_().clamp_(0, top), np.uint8 if bits == 8 else np.dtype("<u2"))
+        _write_plane(plane, np.clip(np.rint(values * scale), 0, top), np.uint8 if bits == 8 else np.dtype("<u2"))
     tag_bt709(frame)
     return frame
 
@@ -58,17 +59,17 @@ def _pad_to_blocks(rgb, sx, sy):
     if width % sx == 0 and height % sy == 0:
         return rgb
     # Replicating the edge keeps the extra column/row from bleeding a colour into the last chroma block.
-    padded = F.pad(rgb.permute(2, 0, 1)[None], (0, width % sx, 0, height % sy), mode="replicate")
-    return padded[0].permute(1, 2, 0)
+    return np.pad(rgb, ((0, height % sy), (0, width % sx), (0, 0)), mode="edge")
 
 
 def _subsample(chroma, sx, sy):
+    """The mean of each sy x sx block (summing strided views is several times faster than a reshaped mean)."""
     if sx == sy == 1:
         return chroma
-    return F.avg_pool2d(chroma[None, None], (sy, sx))[0, 0]
+    return sum(chroma[i::sy, j::sx] for i in range(sy) for j in range(sx)) * np.float32(1.0 / (sx * sy))
 
 
 def _write_plane(plane, values, dtype):
     """Copies values into plane row by row: FFmpeg pads each row to line_size bytes for alignment."""
     rows = np.frombuffer(plane, dtype=dtype).reshape(plane.height, -1)
-    rows[:, :plane.width] = values.numpy().astype(dtype)
+    rows[:, :plane.width] = values

@@ -3,6 +3,7 @@ once, after the frames to load are known and checked to fit in memory."""
 from dataclasses import dataclass
 
 import av
+import numpy as np
 import psutil
 import torch
 
@@ -102,6 +103,7 @@ def _decode(path, chosen, fit):
     """Decodes source frames in order, converting each one that `chosen` shows straight into its output slots."""
     width, height = fit.size
     images = torch.zeros((len(chosen), height, width, 3), dtype=torch.float32)
+    slots = images.numpy()  # written with numpy, single-threaded, for the reason colour.to_frame gives
     slot, index = 0, -1
     with _open(path) as container:
         stream = container.streams.video[0]
@@ -111,10 +113,10 @@ def _decode(path, chosen, fit):
                 if index < chosen[slot]:
                     continue
                 first = slot
-                _convert_into(images[first], frame, fit)
+                _convert_into(slots[first], frame, fit)
                 slot += 1
                 while slot < len(chosen) and chosen[slot] == index:  # a frame repeated by force_rate
-                    images[slot].copy_(images[first])
+                    slots[slot] = slots[first]
                     slot += 1
                 if slot == len(chosen):
                     break
@@ -126,11 +128,12 @@ def _decode(path, chosen, fit):
 
 
 def _convert_into(target, frame, fit):
-    """Scales and crops the frame per fit into target (float32 in [0, 1]); 16-bit RGB for sources above 8 bits."""
+    """Scales and crops the frame per fit into target, a float32 array, as [0, 1]; 16-bit RGB for sources above
+    8 bits."""
     deep = frame.format.components[0].bits > 8
     pixels = frame.to_ndarray(width=fit.scaled[0], height=fit.scaled[1], format="rgb48le" if deep else "rgb24",
                               interpolation=_SWS_FLAGS)
     (x, y), (w, h), (dx, dy) = fit.crop, fit.size, fit.offset
-    pixels = torch.from_numpy(pixels[y:y + h, x:x + w])
+    pixels = pixels[y:y + h, x:x + w]
     region = target[dy:dy + pixels.shape[0], dx:dx + pixels.shape[1]]
-    region.copy_(pixels).div_(65535.0 if deep else 255.0)
+    np.multiply(pixels, np.float32(1.0 / (65535.0 if deep else 255.0)), out=region)

@@ -2,6 +2,7 @@
 
 Writers pull one (H, W, 3) float frame at a time in play order, so ping-pong and repeats are index lists, never
 copies of the clip, and a clip decoded from latents exists a chunk at a time."""
+import numpy as np
 import torch
 
 from .errors import MediaError
@@ -24,8 +25,9 @@ def spread(count, k):
 
 
 def to_uint8(frame):
-    """An (H, W, C) float frame in [0, 1] as an (H, W, 3) uint8 array, for the RGB formats (GIF, WebP, PNG)."""
-    return frame[..., :3].to("cpu", torch.float32).clamp(0.0, 1.0).mul(255.0).round_().to(torch.uint8).numpy()
+    """An (H, W, C) float frame in [0, 1] as an (H, W, 3) uint8 array, for the RGB formats (GIF, WebP, PNG).
+    In numpy, single-threaded, for the reason colour.to_frame gives."""
+    return np.rint(np.clip(frame[..., :3].to("cpu", torch.float32).numpy(), 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 class ImageFrames:
