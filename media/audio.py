@@ -8,9 +8,14 @@ import torch
 
 from .errors import MediaError
 
-# Opus only runs at these rates; 48 kHz is its native one. The other encoders keep the input rate.
-_OPUS_RATE = 48000
 _CHUNK = 4096  # samples handed to the encoder at a time
+
+
+def encoder_rate(encoder, rate):
+    """rate when the encoder takes it, else its highest rate (Opus runs at 48 kHz and a few lower rates only);
+    PyAV resamples the frames fed to an encoder to the encoder's rate."""
+    rates = av.codec.Codec(encoder, "w").audio_rates
+    return rate if not rates or rate in rates else max(rates)
 
 
 class AudioTrack:
@@ -21,11 +26,11 @@ class AudioTrack:
         waveform = audio["waveform"]
         if waveform.ndim != 3 or waveform.shape[1] == 0:
             raise MediaError(f"audio: expected a waveform (batch, channels, samples), got {tuple(waveform.shape)}")
-        # Batch item 0 is the track; a copy as float32 (C, S) because PyAV reads planar float arrays.
-        self.samples = np.ascontiguousarray(waveform[0].to("cpu", torch.float32).numpy())
+        # Batch item 0 is the track, as the float32 (channels, samples) array PyAV's planar float frames take.
+        self.samples = waveform[0].to("cpu", torch.float32).numpy()
         self.rate = int(audio["sample_rate"])
         self.layout = "mono" if self.samples.shape[0] == 1 else "stereo"  # more channels are downmixed
-        self.stream = container.add_stream(encoder, rate=_OPUS_RATE if encoder == "libopus" else self.rate)
+        self.stream = container.add_stream(encoder, rate=encoder_rate(encoder, self.rate))
         self.stream.layout = self.layout
         self.container = container
         self.sent = 0

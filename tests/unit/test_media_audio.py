@@ -40,6 +40,14 @@ def test_audio_is_muxed_and_cut_at_the_video_end(tmp_path, name, codec):
     assert abs(rms - 0.5 / math.sqrt(2)) < 0.02
 
 
+@pytest.mark.parametrize("name", ["video/h264-mp4", "video/vp9-webm"])
+def test_rates_an_encoder_lacks_are_resampled(tmp_path, name):
+    result = combine(ImageFrames(CLIP), str(tmp_path), "av", CombineOptions(name, frame_rate=RATE),
+                     audio=tone(1, sample_rate=22000))
+    _, _, seconds, rms = audio_stream(result.files[0])
+    assert abs(seconds - 1.0) < 0.05 and abs(rms - 0.5 / math.sqrt(2)) < 0.02
+
+
 def test_shorter_audio_is_kept_whole_and_mono_stays_mono(tmp_path):
     result = combine(ImageFrames(CLIP), str(tmp_path), "av", CombineOptions("video/h264-mp4", frame_rate=RATE),
                      audio=tone(0.5, channels=1))
