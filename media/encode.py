@@ -1,5 +1,5 @@
 """Video containers (MP4, WebM, MOV) written with PyAV one frame at a time: each frame is converted from the
-tensor as it is encoded, so memory stays at one frame beyond the input whatever the clip's length."""
+tensor as it is encoded, so memory stays at the input plus the encoder's own buffers whatever the clip's length."""
 import os
 from fractions import Fraction
 from itertools import chain

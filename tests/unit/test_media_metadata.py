@@ -126,6 +126,13 @@ def test_webp_exif_carries_the_workflow_where_the_frontend_reads(tmp_path):
     assert Image.open(path).n_frames == 3  # the chunk added after encoding leaves the animation intact
 
 
+def test_a_one_frame_webp_gets_the_extended_header_its_exif_needs(tmp_path):
+    path = combine(ImageFrames(CLIP[:1]), str(tmp_path), "one", CombineOptions("image/webp"), METADATA).files[0]
+    data = open(path, "rb").read()
+    assert data[12:16] == b"VP8X" and data[20] & 0x08
+    assert webp_exif_entries(data) == METADATA and Image.open(path).size == (32, 32)
+
+
 @pytest.mark.parametrize("name", [n for n in available_formats() if n != "image/png"])
 def test_a_first_frame_png_with_the_workflow_sits_beside_every_animation(tmp_path, name):
     result = write(tmp_path, name)
