@@ -148,15 +148,25 @@ def load_film(source, pyramid_levels=None):
     if FIRST_KEY not in state_dict or "fuse.output_conv.weight" not in state_dict:
         raise FilmFormatError(f"{name}: not a FILM model; it looks like {what_it_is(list(state_dict))}")
     try:
-        config = read_config(state_dict, pyramid_levels or stored_levels)
-        model = FILM(config)
-        model.load_state_dict({key: value.float() for key, value in state_dict.items()})
-    except (KeyError, RuntimeError, IndexError) as error:
-        raise FilmFormatError(f"{name}: a FILM-like file ({LAYOUT_NAMES[layout]}) whose tensors do not fit "
-                              f"the FILM network: {error}") from None
+        model = FILM(read_config(state_dict, pyramid_levels or stored_levels))
+    except (KeyError, IndexError) as error:
+        raise FilmFormatError(f"{name}: a FILM-like file ({LAYOUT_NAMES[layout]}) without {error}") from None
+    problems = mismatches(state_dict, model.state_dict())
+    if problems:
+        raise FilmFormatError(f"{name}: a FILM-like file ({LAYOUT_NAMES[layout]}) whose tensors do not fit the "
+                              f"network its shapes describe: {'; '.join(problems)}")
+    model.load_state_dict({key: value.float() for key, value in state_dict.items()})
     model.layout = layout
     model.source = name
     return model.eval().requires_grad_(False)
+
+
+def mismatches(found, expected):
+    problems = [f"missing {key} {tuple(expected[key].shape)}" for key in sorted(expected.keys() - found.keys())]
+    problems += [f"unexpected {key}" for key in sorted(found.keys() - expected.keys())]
+    problems += [f"{key} is {tuple(found[key].shape)}, expected {tuple(value.shape)}"
+                 for key, value in expected.items() if key in found and found[key].shape != value.shape]
+    return problems[:5] + ([f"and {len(problems) - 5} more"] if len(problems) > 5 else [])
 
 
 def describe(model):
