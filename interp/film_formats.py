@@ -12,6 +12,7 @@ keep it in their metadata, and otherwise it is FILM's trained 7.
 """
 import os
 import re
+import warnings
 import zipfile
 
 import torch
@@ -66,7 +67,9 @@ def read_file(path):
             levels = (f.metadata() or {}).get("pyramid_levels")
             return {key: f.get_tensor(key) for key in f.keys()}, int(levels) if levels else None
     if is_torchscript(path):
-        module = torch.jit.load(path, map_location="cpu")
+        with warnings.catch_warnings():  # TorchScript is deprecated, but it is the format these files are in
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module = torch.jit.load(path, map_location="cpu")
         return dict(module.state_dict()), getattr(module, "pyramid_levels", None)
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)

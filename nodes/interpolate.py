@@ -1,0 +1,134 @@
+"""FILMInterpolate: IMAGE frames -> the same clip at a multiple of its frame rate, made by FILM weights or, with no
+weights at all, by optical flow or crossfade. The work is interp.interpolate; this is the ComfyUI side."""
+import copy
+import logging
+import os
+
+import comfy.model_management
+import comfy.utils
+import folder_paths
+import torch
+
+from ..interp import CROSSFADE, EXACT, FLOW, MIDPOINTS, describe, interpolate, load_film
+
+# ComfyUI core keeps its FILM files in models/frame_interpolation; models/film is the folder many users made.
+FOLDERS = ("frame_interpolation", "film")
+EXTENSIONS = {".pt", ".pth", ".ckpt", ".safetensors"}
+WEIGHTLESS = {"flow (no weights)": FLOW, "crossfade (no weights)": CROSSFADE}
+MODES = {"exact times k/m": EXACT, "recursive midpoints": MIDPOINTS}
+
+
+def register_folders():
+    """Adds the folders ComfyUI does not know yet; entries it or extra_model_paths.yaml made stay as they are."""
+    for name in FOLDERS:
+        if name not in folder_paths.folder_names_and_paths:
+            folder_paths.folder_names_and_paths[name] = ([os.path.join(folder_paths.models_dir, name)], EXTENSIONS)
+
+
+register_folders()
+
+
+def film_files():
+    return sorted({name for folder in FOLDERS for name in folder_paths.get_filename_list(folder)})
+
+
+def resolve(name):
+    for folder in FOLDERS:
+        path = folder_paths.get_full_path(folder, name)
+        if path:
+            return path
+    searched = [path for folder in FOLDERS for path in folder_paths.get_folder_paths(folder)]
+    raise FileNotFoundError(f"FILM model {name!r} is in none of {searched}")
+
+
+# The last FILM file loaded, as (path, mtime) -> model on the CPU in fp32: rerunning a workflow reuses it, and
+# replacing the file on disk reloads it.
+_loaded = {}
+
+
+def load_cached(path):
+    key = (os.path.realpath(path), os.path.getmtime(path))
+    if key not in _loaded:
+        _loaded.clear()
+        _loaded[key] = load_film(path)
+        logging.info("Tempo: %s", describe(_loaded[key]))
+    return _loaded[key]
+
+
+def compute_dtype(device):
+    if device.type == "cpu":
+        return torch.float32
+    if comfy.model_management.should_use_fp16(device):
+        return torch.float16
+    return torch.bfloat16 if comfy.model_management.should_use_bf16(device) else torch.float32
+
+
+class FILMInterpolate:
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "images": ("IMAGE", {
+                    "tooltip": "The frames, in order, all of one size. Frames smaller than the method needs "
+                               "(64 px for FILM, 16 px for flow) are reflect-padded for the computation and "
+                               "cropped back; larger frames are used at their exact size, never padded."}),
+                "multiplier": ("INT", {
+                    "default": 2, "min": 2, "max": 16,
+                    "tooltip": "Frame-rate factor m: m - 1 new frames between each pair, (N - 1)·m + 1 frames "
+                               "in all (N·m with loop). 2 turns 8 fps into 16 fps."}),
+                "method": (film_files() + list(WEIGHTLESS), {
+                    "tooltip": "A FILM model from models/frame_interpolation or models/film (film_net_fp32.pt "
+                               "of ComfyUI-Frame-Interpolation, the port's later .pt files, or ComfyUI's "
+                               "film_net_fp16.safetensors), or a method that needs no weights: optical flow "
+                               "(OpenCV DIS, occlusion-aware) or a plain crossfade."}),
+                "mode": (list(MODES), {
+                    "tooltip": "exact times k/m: every new frame straight from its pair at t = k/m, one flow "
+                               "per pair. recursive midpoints: each new frame from its two nearest frames "
+                               "already made, at their middle, as FILM's own tool does; the times are still "
+                               "k/m."}),
+                "loop": ("BOOLEAN", {
+                    "default": False,
+                    "tooltip": "Also make the frames from the last frame back to the first, so the clip "
+                               "repeats without a jump."}),
+            },
+            "optional": {
+                "batch_size": ("INT", {
+                    "default": 1, "min": 1, "max": 64,
+                    "tooltip": "Pairs computed together. More is faster on a GPU and takes more memory; "
+                               "the frames are the same."}),
+            },
+        }
+
+    RETURN_TYPES = ("IMAGE",)
+    OUTPUT_TOOLTIPS = ("The clip at m times the frame rate; the input frames are kept unchanged at every m-th "
+                       "place.",)
+    FUNCTION = "interpolate"
+    CATEGORY = "Tempo/interpolation"
+    DESCRIPTION = ("Raises a clip's frame rate by making the frames in between: with FILM (Frame Interpolation "
+                   "for Large Motion) weights, or with no weights by optical flow or crossfade. Any multiplier, "
+                   "exact timing, optional looping back to the first frame.")
+
+    def interpolate(self, images, multiplier, method, mode, loop, batch_size=1):
+        device = comfy.model_management.get_torch_device()
+        dtype = compute_dtype(device)
+        if method in WEIGHTLESS:
+            chosen = WEIGHTLESS[method]
+        else:
+            chosen = load_cached(resolve(method))
+            # The cached fp32 CPU copy stays intact; the run gets its own copy on the device.
+            if device.type != "cpu" or dtype != torch.float32:
+                chosen = copy.deepcopy(chosen).to(device, dtype)
+        pairs = len(images) if loop else len(images) - 1
+        bar = comfy.utils.ProgressBar(max(pairs, 1))
+        try:
+            frames = interpolate(images, chosen, multiplier, mode=MODES[mode], loop=loop, batch_size=batch_size,
+                                 device=device, dtype=dtype, progress=lambda done, total: bar.update_absolute(done),
+                                 interrupt=comfy.model_management.throw_exception_if_processing_interrupted)
+        finally:
+            del chosen
+            comfy.model_management.soft_empty_cache()
+        return (frames,)
+
+
+NODE_CLASS_MAPPINGS = {"FILMInterpolate": FILMInterpolate}
+NODE_DISPLAY_NAME_MAPPINGS = {"FILMInterpolate": "FILM Interpolate"}
