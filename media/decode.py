@@ -121,6 +121,9 @@ def _decode(path, chosen, fit):
                 if slot == len(chosen):
                     break
         except av.error.FFmpegError as error:
+            if index < 0:  # nothing decoded: FFmpeg lacks a decoder for this stream (e.g. animated WebP)
+                raise MediaError(f"{path}: FFmpeg cannot decode its {stream.codec_context.name} video "
+                                 f"({error})") from None
             raise MediaError(f"{path}: damaged at frame {index + 1} ({error})") from None
     if slot == 0:
         raise MediaError(f"{path}: no frame could be decoded")
