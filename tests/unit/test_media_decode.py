@@ -136,3 +136,10 @@ def test_a_gif_at_a_rate_its_delays_cannot_hold_loads_at_its_average_rate(tmp_pa
     # 12 fps is 8.33 hundredths of a second: the delays alternate 8 and 9, and FFmpeg alone reports 12.5.
     path = combine(ImageFrames(CLIP), str(tmp_path), "src", CombineOptions("image/gif", frame_rate=12)).files[0]
     assert abs(load_video(path).fps - 12) < 0.1
+
+
+def test_a_stream_ffmpeg_cannot_decode_is_named_as_such(tmp_path):
+    # FFmpeg has no animated WebP decoder: the file opens, its frames do not decode.
+    path = combine(ImageFrames(CLIP[:3]), str(tmp_path), "anim", CombineOptions("image/webp")).files[0]
+    with pytest.raises(MediaError, match="anim_00001.webp: FFmpeg cannot decode its webp video"):
+        load_video(path)
