@@ -175,3 +175,17 @@ def test_freenoise_and_guides_run(checkpoint, animated):
     with pytest.raises(ValueError, match="vae"):
         ContextWindowSampler().sample(animated, pos, neg, latent, 3, 1, 6.0, "euler", "normal", 0.5, **OPTIONS,
                                       first_image=guide)
+
+
+def test_sdxl_pooled_and_size_conditioning_per_frame_is_sliced_per_window(sdxl_unet):
+    """SDXL's pooled output and size embedding reach the UNet as model_conds['y']: one row per frame must stay
+    with its frame in every window. Cross-attention is the same for all frames here, so only y can differ."""
+    frames = 6
+    generator = torch.Generator().manual_seed(2)
+    context = torch.randn(1, 77, 2048, generator=generator).expand(frames, -1, -1).contiguous()
+    pooled = torch.randn(frames, 1280, generator=generator)
+    positive = [[context, {"pooled_output": pooled, "width": 64, "height": 64}]]
+    negative = [[torch.zeros(1, 77, 2048), {"pooled_output": torch.zeros(1, 1280)}]]
+    reference = ksampler(sdxl_unet, positive, negative, frames)
+    out = windowed(sdxl_unet, positive, negative, frames, context_length=4, context_overlap=2)
+    assert torch.allclose(out, reference, atol=1e-4)
