@@ -50,12 +50,174 @@ def txt2vid():
                "the motion model was trained with.")
 
 
-EXAMPLES = {"txt2vid": txt2vid}
+def windows(g, model, positive, negative, latent, steps=20, cfg=7.5, denoise=1.0, seed=42, context_length=16,
+            context_overlap=4, closed_loop=False, context_schedule="uniform", **optional):
+    """ContextWindowSampler with the settings the examples share; optional: first_image, last_image, vae."""
+    return g.add("ContextWindowSampler", model=model, positive=positive, negative=negative, latent_image=latent,
+                 seed=seed, steps=steps, cfg=cfg, sampler_name="euler", scheduler="normal", denoise=denoise,
+                 context_length=context_length, context_overlap=context_overlap, context_stride=1,
+                 closed_loop=closed_loop, context_schedule=context_schedule, fuse_method="pyramid",
+                 freenoise=False, windows_per_batch=0, **optional)
+
+
+def long_clip():
+    g = Graph()
+    model, _, vae, positive, negative = base(g)
+    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=64)
+    sampled = windows(g, model, positive, negative, out(latent))
+    # Video Combine decodes the latents a few frames at a time: 64 decoded frames never sit in RAM at once.
+    g.add("TempoVideoCombine", latent=out(sampled), vae=vae, frame_rate=8.0, loop_count=0,
+          filename_prefix="Tempo/long_clip", format="video/h264-mp4")
+    return g, ("Long clip: 64 frames in context windows",
+               "A motion model sees 16 frames at once (32 at most). Context Window Sampler samples any number of "
+               "frames in overlapping 16-frame windows and fuses them every step, so the 64 frames are one "
+               "coherent clip.\n\n"
+               "context_overlap: frames shared by neighbouring windows (more = smoother seams, slower). "
+               "context_schedule 'uniform' shifts the windows every step so seams never stay on the same frames. "
+               "For a longer clip just raise the batch size of Empty Latent Image.\n\n"
+               "Video Combine takes the latents and the VAE directly and decodes a few frames at a time.\n"
+               "Models: mm_sd_v15_v2.ckpt in models/animatediff_models.")
+
+
+TRAVEL = ('"0": "a paper boat on a calm pond, soft morning light",\n'
+          '"12": "a paper boat on a pond in heavy rain, dark clouds",\n'
+          '"24": "a paper boat on a frozen pond, snow falling, blue dusk",\n')
+
+
+def prompt_travel():
+    g = Graph()
+    loader = g.add("CheckpointLoaderSimple", ckpt_name=models.CHECKPOINT)
+    model = g.add("LoadMotionModule", model=out(loader), model_name="mm_sd_v15_v2.ckpt", motion_scale=1.0,
+                  effect=1.0, beta_schedule="auto")
+    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=32)
+    schedule = g.add("PromptSchedule", clip=out(loader, 1), text=TRAVEL, frames=32, interpolation="linear",
+                     pre_text="masterpiece, best quality", app_text="highly detailed", negative=NEGATIVE,
+                     latent=out(latent))
+    sampled = windows(g, out(model), out(schedule, 0), out(schedule, 1), out(latent))
+    video(g, out(g.add("VAEDecode", samples=out(sampled), vae=out(loader, 2))), "prompt_travel")
+    return g, ("Prompt travel: the prompt changes over 32 frames",
+               "Prompt Schedule turns keyframed prompts into one conditioning per frame; between two keyframes "
+               "the prompts are blended, so the boat drifts from morning light into rain and then snow.\n\n"
+               "Write keyframes as \"frame\": \"prompt\" pairs or A1111 lines (12: prompt). A frame may be "
+               "negative (-1 is the last) or a fraction (0.5 is halfway). pre_text / app_text go before / after "
+               "every prompt. The node shows the frame count, or the error with its line and column, as you type.\n"
+               "\nThe latent is connected, so the schedule takes its frame count from it. Context Window Sampler "
+               "slices the per-frame conditioning per window.\nModels: mm_sd_v15_v2.ckpt.")
+
+
+def motion_lora():
+    g = Graph()
+    model, _, vae, positive, negative = base(g)
+    zoom = g.add("ApplyMotionLoRA", model=model, lora_name="v2_lora_ZoomIn.ckpt", strength=1.0)
+    pan = g.add("ApplyMotionLoRA", model=out(zoom), lora_name="v2_lora_PanLeft.ckpt", strength=0.5)
+    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=16)
+    sampled = g.add("KSampler", model=out(pan), positive=positive, negative=negative, latent_image=out(latent),
+                    seed=42, steps=20, cfg=7.5, sampler_name="euler", scheduler="normal", denoise=1.0)
+    video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "motion_lora")
+    return g, ("Motion LoRA: camera moves (zoom in, then pan left)",
+               "Apply Motion LoRA merges a camera-move LoRA into the motion model. They stack: here a full zoom in "
+               "plus half a pan to the left. A negative strength reverses the move (zoom out, pan right).\n\n"
+               "Motion LoRAs were trained on the v2 motion model: use them with mm_sd_v15_v2.ckpt.\n"
+               "Files: v2_lora_ZoomIn.ckpt, v2_lora_PanLeft.ckpt (and TiltUp, RollingClockwise, ...) in "
+               "models/animatediff_motion_lora.")
+
+
+def img2img_start_end():
+    g = Graph()
+    model, _, vae, positive, negative = base(g)
+    first = g.add("LoadImage", image="start_frame.png")
+    last = g.add("LoadImage", image="end_frame.png")
+    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=16)
+    sampled = windows(g, model, positive, negative, out(latent), denoise=0.85, first_image=out(first),
+                      last_image=out(last), vae=vae, latent_power=1.0, latent_scale=16.0)
+    video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "start_end")
+    return g, ("img2img: a clip from a start image to an end image",
+               "Context Window Sampler encodes first_image and last_image with the VAE and blends them into the "
+               "starting latents: the first frames start from the start image, the last frames from the end "
+               "image, and the frames between fade from one to the other. The motion model fills in the motion.\n"
+               "\nlatent_scale: over how many frames a guide fades (16 = the whole clip); latent_power shapes the "
+               "fade. denoise below 1 keeps the guides' composition: lower keeps more.\n\n"
+               "Put your two images in ComfyUI's input folder (or use the upload buttons). Images of another size "
+               "are scaled to the latent's. Models: mm_sd_v15_v2.ckpt.")
+
+
+def vid2vid_controlnet():
+    g = Graph()
+    model, _, vae, positive, negative = base(g)
+    clip = g.add("TempoLoadVideo", video="input_video.mp4", force_rate=0.0, skip_first_frames=0,
+                 select_every_nth=1, frame_load_cap=16, resize="crop", custom_width=512, custom_height=512)
+    edges = g.add("Canny", image=out(clip), low_threshold=0.4, high_threshold=0.8)
+    controlnet = g.add("ControlNetLoader", control_net_name=models.CONTROLNET)
+    applied = g.add("ControlNetApplyAdvanced", positive=positive, negative=negative, control_net=out(controlnet),
+                    image=out(edges), strength=0.8, start_percent=0.0, end_percent=1.0, vae=vae)
+    latent = g.add("VAEEncode", pixels=out(clip), vae=vae)
+    sampled = windows(g, model, out(applied, 0), out(applied, 1), out(latent), denoise=0.7)
+    g.add("TempoVideoCombine", images=out(g.add("VAEDecode", samples=out(sampled), vae=vae)), audio=out(clip, 3),
+          frame_rate=8.0, loop_count=0, filename_prefix="Tempo/vid2vid", format="video/h264-mp4")
+    return g, ("vid2vid with ControlNet (Canny edges)",
+               "Load Video reads 16 frames of input_video.mp4 (from ComfyUI's input folder; the button uploads "
+               "one) cropped to 512x512. Each frame's Canny edges guide a ControlNet, one hint per frame, and the "
+               "frames themselves, VAE-encoded, are re-sampled at denoise 0.7 in context windows: the motion "
+               "model keeps the new frames consistent while the edges keep the original's shapes.\n\n"
+               "Lower denoise keeps more of the original look; raise frame_load_cap (0 = all) for longer clips. "
+               "The video's sound is copied to the result.\n"
+               "Models: control_v11p_sd15_canny_fp16.safetensors in models/controlnet, mm_sd_v15_v2.ckpt.")
+
+
+def sdxl():
+    g = Graph()
+    model, _, vae, positive, negative = base(g, motion="mm_sdxl_v10_beta.ckpt", ckpt=models.SDXL_CHECKPOINT)
+    latent = g.add("EmptyLatentImage", width=1024, height=1024, batch_size=16)
+    sampled = g.add("KSampler", model=model, positive=positive, negative=negative, latent_image=out(latent),
+                    seed=42, steps=25, cfg=7.0, sampler_name="euler", scheduler="normal", denoise=1.0)
+    video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "sdxl")
+    return g, ("SDXL: AnimateDiff SDXL beta",
+               "The same nodes animate SDXL: Load Motion Module detects the SDXL motion model and attaches it at "
+               "SDXL's block positions; beta_schedule 'auto' selects the schedule it was trained with.\n\n"
+               "mm_sdxl_v10_beta.ckpt was trained at 1024x1024 on 16 frames. Hotshot-XL "
+               "(hsxl_temporal_layers.f16.safetensors) works the same way: it was trained on 8 frames at "
+               "512x512, so use a batch of 8, or Context Window Sampler with context_length 8.\n\n"
+               "Models: sd_xl_base_1.0.safetensors in models/checkpoints, mm_sdxl_v10_beta.ckpt in "
+               "models/animatediff_models.")
+
+
+def animatelcm():
+    g = Graph()
+    loader = g.add("CheckpointLoaderSimple", ckpt_name=models.CHECKPOINT)
+    lora = g.add("LoraLoaderModelOnly", model=out(loader), lora_name=models.LCM_LORA, strength_model=0.8)
+    model = g.add("LoadMotionModule", model=out(lora), model_name="AnimateLCM_sd15_t2v.ckpt", motion_scale=1.0,
+                  effect=1.0, beta_schedule="auto")
+    positive = g.add("CLIPTextEncode", clip=out(loader, 1), text=POSITIVE)
+    negative = g.add("CLIPTextEncode", clip=out(loader, 1), text=NEGATIVE)
+    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=16)
+    sampled = g.add("KSampler", model=out(model), positive=out(positive), negative=out(negative),
+                    latent_image=out(latent), seed=42, steps=8, cfg=1.5, sampler_name="lcm",
+                    scheduler="sgm_uniform", denoise=1.0)
+    video(g, out(g.add("VAEDecode", samples=out(sampled), vae=out(loader, 2))), "animatelcm")
+    return g, ("AnimateLCM: 16 frames in 8 steps",
+               "AnimateLCM is distilled for few-step sampling: the lcm sampler, sgm_uniform scheduler, 4 to 8 "
+               "steps and a low cfg (1 to 2). beta_schedule 'auto' switches the model to LCM sampling over the "
+               "AnimateDiff schedule, as AnimateLCM was trained.\n\n"
+               "Its image-model LoRA (strength 0.6 to 1.0) keeps frames sharp at so few steps.\n"
+               "Models: AnimateLCM_sd15_t2v.ckpt in models/animatediff_models, AnimateLCM_sd15_t2v_lora.safetensors "
+               "in models/loras.")
+
+
+EXAMPLES = {
+    "txt2vid": txt2vid,
+    "long_clip_context_windows": long_clip,
+    "prompt_travel": prompt_travel,
+    "motion_lora": motion_lora,
+    "img2img_start_end": img2img_start_end,
+    "vid2vid_controlnet": vid2vid_controlnet,
+    "sdxl": sdxl,
+    "animatelcm": animatelcm,
+}
 
 
 def main():
     base_dir = tempfile.mkdtemp(prefix="tempo-examples-")
-    models_dir = models.populate(os.path.join(base_dir, "models-fixtures"))
+    models_dir = models.populate_examples(os.path.join(base_dir, "models-fixtures"))
     comfy = comfy_server.start(base_dir, models_dir, os.path.join(base_dir, "comfyui.log"))
     try:
         object_info = comfy.get_json("/object_info")

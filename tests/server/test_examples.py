@@ -1,0 +1,202 @@
+"""Every example workflow, as a user queues it: the UI-format file converted to an API prompt with /object_info,
+run over HTTP on the fixture models, its video downloaded through /view and decoded.
+
+The only changes to a file are fixture sizes (64x64, 2 steps, shorter clips), applied to the API prompt by node
+type below, so the run stays short on two CPU cores. Each example's run time is written to
+test-artifacts/example_timings.txt (measured, never asserted).
+"""
+import io
+import json
+import os
+import time
+
+import av
+import numpy as np
+import pytest
+from comfy_fixtures import ARTIFACTS
+from comfy_server import CHECKOUT, execution_error
+from workflow import to_api
+import example_files
+import models
+
+EXAMPLES_DIR = os.path.join(CHECKOUT, "example_workflows")
+EXAMPLES = sorted(name[:-5] for name in os.listdir(EXAMPLES_DIR) if name.endswith(".json"))
+SIZE = 64
+STEPS = 2
+INPUT_FRAMES = 12  # frames of the fixture input video
+
+# node type -> inputs replaced in every example (fixture sizes; the graph itself is left as the file has it).
+# cfg 1 lets the host skip the unconditional pass, which halves the cost of every step.
+FIXTURE_SIZES = {
+    "EmptyLatentImage": {"width": SIZE, "height": SIZE},
+    "KSampler": {"steps": STEPS, "cfg": 1.0},
+    "ContextWindowSampler": {"steps": STEPS, "cfg": 1.0},
+    "TempoLoadVideo": {"custom_width": SIZE, "custom_height": SIZE},
+}
+# example -> {node type: inputs}: shorter clips (still longer than their windows where the example has windows)
+PER_EXAMPLE = {
+    "txt2vid": {"EmptyLatentImage": {"batch_size": 6}},
+    "long_clip_context_windows": {"EmptyLatentImage": {"batch_size": 10},
+                                  "ContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
+    "prompt_travel": {"EmptyLatentImage": {"batch_size": 10},
+                      "ContextWindowSampler": {"context_length": 4, "context_overlap": 1},
+                      "PromptSchedule": {"text": '"0": "a paper boat on a calm pond",\n"4": "a paper boat in the '
+                                                 'rain",\n"8": "a paper boat in the snow"'}},
+    "motion_lora": {"EmptyLatentImage": {"batch_size": 6}},
+    "img2img_start_end": {"EmptyLatentImage": {"batch_size": 6}, "ContextWindowSampler": {"latent_scale": 6.0}},
+    "vid2vid_controlnet": {"TempoLoadVideo": {"frame_load_cap": 6},
+                           "ContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
+    "sdxl": {"EmptyLatentImage": {"batch_size": 4}},
+    "animatelcm": {"EmptyLatentImage": {"batch_size": 6}},
+}
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system) a process has used so far, from /proc: run costs without other load's noise."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_example(name):
+    with open(os.path.join(EXAMPLES_DIR, f"{name}.json")) as f:
+        return json.load(f)
+
+
+def fixture_prompt(name, object_info, seed=None):
+    prompt = to_api(load_example(name), object_info)
+    for node in prompt.values():
+        for table in (FIXTURE_SIZES, PER_EXAMPLE.get(name, {})):
+            node["inputs"].update(table.get(node["class_type"], {}))
+        if seed is not None and "seed" in node["inputs"]:
+            node["inputs"]["seed"] = seed
+    return prompt
+
+
+def expected_frames(prompt):
+    """Frames the clip should have: the latent batch, or the frames Load Video reads."""
+    for node in prompt.values():
+        if node["class_type"] == "EmptyLatentImage":
+            return node["inputs"]["batch_size"]
+    for node in prompt.values():
+        if node["class_type"] == "TempoLoadVideo":
+            cap = node["inputs"]["frame_load_cap"]
+            return min(cap, INPUT_FRAMES) if cap else INPUT_FRAMES
+    raise AssertionError("no frame source in the prompt")
+
+
+def decode(data):
+    with av.open(io.BytesIO(data)) as container:
+        return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
+
+
+def videos(comfy, entry):
+    """(node id, preview entry, frames) of every video or GIF the prompt wrote."""
+    found = []
+    for node_id, output in entry["outputs"].items():
+        for item in output.get("videos", []) + output.get("gifs", []):
+            found.append((node_id, item, decode(comfy.view(item["filename"], item["subfolder"], item["type"]))))
+    return found
+
+
+@pytest.fixture(scope="module")
+def object_info(comfy, models_dir):
+    """Links every model the examples name into the server's models folder and puts their input files in its
+    input folder; /object_info read afterwards lists them, as on a user's machine."""
+    models.populate_examples(models_dir)
+    inputs = os.path.join(comfy.base, "input")
+    example_files.write_image(os.path.join(inputs, "start_frame.png"), seed=1, size=SIZE)
+    example_files.write_image(os.path.join(inputs, "end_frame.png"), seed=2, size=SIZE)
+    example_files.write_video(os.path.join(inputs, "input_video.mp4"), frames=INPUT_FRAMES, size=SIZE)
+    return comfy.get_json("/object_info")
+
+
+@pytest.fixture(scope="module")
+def timings():
+    measured = {}
+    yield measured
+    if measured:
+        with open(os.path.join(ARTIFACTS, "example_timings.txt"), "w") as f:
+            f.write("example\twall s\tserver CPU s\n")
+            for name, (wall, cpu) in measured.items():
+                f.write(f"{name}\t{wall:.1f}\t{cpu:.1f}\n")
+
+
+def test_every_issue_example_is_there():
+    assert set(EXAMPLES) >= {"txt2vid", "long_clip_context_windows", "prompt_travel", "motion_lora",
+                             "img2img_start_end", "vid2vid_controlnet", "sdxl", "animatelcm"}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_has_a_note_and_user_defaults(name):
+    workflow = load_example(name)
+    notes = [n for n in workflow["nodes"] if n["type"] in ("Note", "MarkdownNote")]
+    assert notes and all(len(n["widgets_values"][0]) > 100 for n in notes), "every example explains itself"
+    ids = [n["id"] for n in workflow["nodes"]]
+    assert len(ids) == len(set(ids)) and workflow["last_node_id"] == max(ids)
+    assert workflow["last_link_id"] == max((link[0] for link in workflow["links"]), default=0)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_runs_over_http(comfy, object_info, timings, name):
+    prompt = fixture_prompt(name, object_info)
+    start, cpu = time.monotonic(), cpu_seconds(comfy.process.pid)
+    entry = comfy.run(prompt, timeout=300)
+    timings[name] = (time.monotonic() - start, cpu_seconds(comfy.process.pid) - cpu)
+    assert entry["status"]["status_str"] == "success", execution_error(entry)
+    produced = videos(comfy, entry)
+    assert produced, f"{name}: no video in the outputs {list(entry['outputs'])}"
+    frames = expected_frames(prompt)
+    for node_id, item, clip in produced:
+        assert clip.shape[1:] == (SIZE, SIZE, 3), (name, clip.shape)
+        assert len(clip) == frames, (name, len(clip), frames)
+        steps = np.abs(np.diff(clip.astype(np.int16), axis=0)).mean(axis=(1, 2, 3))
+        assert steps.max() > 0.5, f"{name}: the frames do not change"
+
+
+def test_ten_mixed_prompts_queued_back_to_back_all_complete(comfy, object_info):
+    """Ten prompts of five examples queued at once, each with its own seed (so nothing comes from the cache but
+    the loaded models): every one finishes with its video."""
+    mixed = [name for name in ("txt2vid", "prompt_travel", "motion_lora", "animatelcm", "img2img_start_end")
+             if name in EXAMPLES]
+    queued = []
+    for i in range(10):
+        name = mixed[i % len(mixed)]
+        prompt = fixture_prompt(name, object_info, seed=1000 + i)
+        for node in prompt.values():
+            if node["class_type"] == "EmptyLatentImage" and name != "prompt_travel":
+                node["inputs"]["batch_size"] = 4
+        queued.append((name, prompt, comfy.queue(prompt)))
+    for name, prompt, prompt_id in queued:
+        entry = comfy.wait(prompt_id, timeout=300)
+        assert entry["status"]["status_str"] == "success", (name, execution_error(entry))
+        produced = videos(comfy, entry)
+        assert produced and len(produced[0][2]) == expected_frames(prompt), name
+
+
+def test_object_info_describes_every_input_of_every_tempo_node(object_info):
+    ours = {name: node for name, node in object_info.items() if node["category"].startswith("Tempo/")}
+    assert {"LoadMotionModule", "ApplyMotionLoRA", "PromptSchedule", "ContextWindowSampler", "TempoVideoCombine",
+            "TempoLoadVideo"} <= set(ours)
+    missing = []
+    for name, node in ours.items():
+        for field in ("display_name", "description"):
+            if not node.get(field):
+                missing.append(f"{name}: {field}")
+        for group in ("required", "optional"):
+            for input_name, spec in node["input"].get(group, {}).items():
+                if not (len(spec) > 1 and spec[1].get("tooltip")):
+                    missing.append(f"{name}.{input_name}: tooltip")
+    assert not missing, missing
+
+
+def test_every_example_node_and_model_exists(object_info):
+    for name in EXAMPLES:
+        prompt = to_api(load_example(name), object_info)
+        for node_id, node in prompt.items():
+            declared = object_info[node["class_type"]]["input"]
+            for group in ("required", "optional"):
+                for input_name, spec in declared.get(group, {}).items():
+                    value = node["inputs"].get(input_name)
+                    if isinstance(spec[0], list) and value is not None and not isinstance(value, list):
+                        assert value in spec[0], f"{name}: node {node_id} {input_name}={value!r} is not offered"
