@@ -48,6 +48,7 @@ def test_clip_within_one_window_is_exactly_ksampler(checkpoint):
     model, clip, _ = checkpoint
     pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
     assert torch.equal(windowed(model, pos, neg, 4), ksampler(model, pos, neg, 4))
+    assert windowed(model, pos, neg, 1).shape == (1, 4, 8, 8)
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +57,19 @@ def travel_reference(checkpoint, travel):
 
 
 @pytest.mark.parametrize("schedule", ["static", "looped"])
-def test_per_frame_prompts_are_sliced_per_window(checkpoint, travel, travel_reference, schedule):
+def test_per_frame_prompts_are_sliced_per_window(checkpoint, travel, travel_reference, schedule, monkeypatch):
+    import comfy.utils
+
     model, _, _ = checkpoint
     positive, negative = travel
+    progress = []
+    monkeypatch.setattr(comfy.utils, "PROGRESS_BAR_HOOK", lambda value, total, preview, node_id=None:
+                        progress.append((value, total)))
     out = windowed(model, positive, negative, 10, context_schedule=schedule, context_length=4, context_overlap=1)
     assert torch.allclose(out, travel_reference, atol=1e-4)
+    windows = 3 if schedule == "static" else 4
+    assert [v for v, _ in progress] == list(range(1, windows + 1)) + [windows]  # per window, then the step's end
+    assert {t for _, t in progress} == {windows}
 
 
 def test_window_conditioning_slices_model_conds_and_is_built_once():
