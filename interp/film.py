@@ -52,17 +52,20 @@ class FilmConfig:
 
 class Conv(nn.Sequential):
     """A conv stored as child `0`, then LeakyReLU(0.2) unless it predicts flow or is FILM's 2×2 upsampling conv.
-    Even kernels pad one pixel right and bottom only, as TensorFlow's 'same' padding does."""
+
+    Sizes are kept as TensorFlow's 'same' padding keeps them; for the 2×2 kernel that pads one pixel right and
+    bottom only. Padding one pixel all round and dropping the first output row and column is the same, without
+    copying the input into a padded buffer."""
 
     def __init__(self, in_channels, out_channels, size, activation=True):
-        super().__init__(nn.Conv2d(in_channels, out_channels, size, padding=size // 2 if size % 2 else 0))
-        self.size = size
+        super().__init__(nn.Conv2d(in_channels, out_channels, size, padding=size // 2))
+        self.even = size % 2 == 0
         self.activation = activation
 
     def forward(self, x):
-        if self.size % 2 == 0:
-            x = F.pad(x, (0, 1, 0, 1))
         x = self[0](x)
+        if self.even:
+            x = x[..., 1:, 1:]
         return F.leaky_relu(x, 0.2, inplace=True) if self.activation else x
 
 
@@ -88,7 +91,8 @@ class SubTreeExtractor(nn.Module):
 
 class FeatureExtractor(nn.Module):
     """The cascaded feature pyramid: one shared extractor starts at every pyramid level, and a level's features
-    stack what each extractor produced on reaching it, so coarse levels see features learnt on fine ones."""
+    stack what each extractor produced on reaching it, so coarse levels see features learnt on fine ones.
+    Returns those outputs per level, finest first, for the caller to concatenate once."""
 
     def __init__(self, config):
         super().__init__()
@@ -98,8 +102,7 @@ class FeatureExtractor(nn.Module):
     def forward(self, images):
         levels = len(images)
         trees = [self.extract_sublevels(image, min(levels - i, self.sub_levels)) for i, image in enumerate(images)]
-        return [torch.cat([trees[i - d][d] for d in range(min(i + 1, self.sub_levels))], dim=1)
-                for i in range(levels)]
+        return [[trees[i - d][d] for d in range(min(i + 1, self.sub_levels))] for i in range(levels)]
 
 
 class FlowEstimator(nn.Module):
@@ -149,7 +152,8 @@ class PyramidFlowEstimator(nn.Module):
 
 class Fusion(nn.Module):
     """U-Net decoder over the aligned pyramid, coarsest level first: nearest ×2, a 2×2 conv, concatenation with
-    the level's aligned frames and flows, two 3×3 convs; a 1×1 conv makes the RGB frame."""
+    the level's aligned frames and flows, two 3×3 convs; a 1×1 conv makes the RGB frame.
+    Takes each level as its list of parts, concatenated once together with the decoder's own channels."""
 
     def __init__(self, config):
         super().__init__()
@@ -166,10 +170,10 @@ class Fusion(nn.Module):
         self.output_conv = nn.Conv2d(config.fusion_filters[0], 3, 1)
 
     def forward(self, aligned):
-        x = aligned[-1]
+        x = torch.cat(aligned[-1], dim=1)
         for (upsample, conv_a, conv_b), skip in zip(self.convs, reversed(aligned[:-1])):
-            x = upsample(F.interpolate(x, size=skip.shape[-2:], mode="nearest"))
-            x = conv_b(conv_a(torch.cat([skip, x], dim=1)))
+            x = upsample(F.interpolate(x, size=skip[0].shape[-2:], mode="nearest"))
+            x = conv_b(conv_a(torch.cat([*skip, x], dim=1)))
         return self.output_conv(x)
 
 
@@ -186,7 +190,7 @@ class FILM(nn.Module):
         images = [x]
         for _ in range(self.config.pyramid_levels - 1):
             images.append(F.avg_pool2d(images[-1], 2))
-        return [torch.cat([image, features], dim=1) for image, features in zip(images, self.extract(images))]
+        return [torch.cat([image, *features], dim=1) for image, features in zip(images, self.extract(images))]
 
     def flows(self, a, b):
         """Flow 0→1 and flow 1→0 at the fusion levels, from the pyramids of frames 0 and 1."""
@@ -202,9 +206,11 @@ class FILM(nn.Module):
         aligned = []
         for level in range(self.config.fusion_levels):
             to_0, to_1 = backward[level] * t, forward[level] * (1 - t)
-            aligned.append(torch.cat([warp(a[level], to_0), warp(b[level], to_1), to_0, to_1], dim=1))
+            aligned.append([warp(a[level], to_0), warp(b[level], to_1), to_0, to_1])
         return self.fuse(aligned)
 
     def forward(self, x0, x1, dt):
-        a, b = self.pyramids(x0), self.pyramids(x1)
+        # Both frames through the extractor as one batch: the same work in half as many calls.
+        both = self.pyramids(torch.cat([x0, x1]))
+        a, b = [p[:len(x0)] for p in both], [p[len(x0):] for p in both]
         return self.synthesize(a, b, self.flows(a, b), dt)
