@@ -122,6 +122,7 @@ class ApplyMotionLoRA:
         }
 
     RETURN_TYPES = ("MODEL",)
+    OUTPUT_TOOLTIPS = ("The model with the LoRA merged into its motion model.",)
     FUNCTION = "apply"
     CATEGORY = "Tempo/motion"
     DESCRIPTION = ("Merges a motion LoRA (camera moves such as zoom, pan, tilt, roll) into the attached motion "
