@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.join(CHECKOUT, "tests", "harness"))
 import comfy_server  # noqa: E402
 import models  # noqa: E402
 from graphs import Graph, out  # noqa: E402
+from example_runs import frontend_order  # noqa: E402
 from ui_workflow import to_ui  # noqa: E402
 
 EXAMPLES_DIR = os.path.join(CHECKOUT, "example_workflows")
@@ -215,6 +216,83 @@ EXAMPLES = {
 }
 
 
+def link_outputs(workflow):
+    """Lists every link in its origin's output slot as well as in its target's input slot, as the frontend
+    saves a graph (ui_workflow.to_ui fills an output's list only for links made before that node was written,
+    and the frontend's workflow validation reports and patches each missing one)."""
+    by_id = {node["id"]: node for node in workflow["nodes"]}
+    for node in workflow["nodes"]:
+        for output in node.get("outputs", []):
+            output["links"] = []
+    for link_id, origin, slot, _target, _target_slot, _kind in workflow["links"]:
+        by_id[origin]["outputs"][slot]["links"].append(link_id)
+    return workflow
+
+
+def layout_notes(workflow, chars_per_line=48, line_height=18):
+    """Makes each Note tall enough for its text, moving the notes below it down."""
+    y = None
+    for node in workflow["nodes"]:
+        if node["type"] != "Note":
+            continue
+        text = node["widgets_values"][0]
+        lines = sum(1 + len(line) // chars_per_line for line in text.split("\n"))
+        node["size"] = [node["size"][0], max(node["size"][1], 40 + lines * line_height)]
+        if y is not None:
+            node["pos"] = [node["pos"][0], y]
+        y = node["pos"][1] + node["size"][1] + 40
+    return workflow
+
+
+def ui_format(graph, note, object_info):
+    """The UI-format file for a graph description, as the frontend itself would save it."""
+    workflow = to_ui(graph.nodes, object_info, [note])
+    return link_outputs(layout_notes(frontend_order(workflow, object_info)))
+
+
+LINK_COLOURS = {"MODEL": "#b39ddb", "CLIP": "#ffd500", "VAE": "#ff6e6e", "CONDITIONING": "#ffa931",
+                "LATENT": "#ff9cf9", "IMAGE": "#64b5f6", "CONTROL_NET": "#00d78d", "AUDIO": "#4db6ac"}
+
+
+def thumbnail(workflow, title, object_info, path, size=512):
+    """The template browser's picture of an example (it asks for <name>.jpg beside <name>.json): the graph
+    drawn as boxes and links, with the example's title."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    nodes = {n["id"]: n for n in workflow["nodes"] if n["type"] != "Note"}
+    left = min(n["pos"][0] for n in nodes.values())
+    top = min(n["pos"][1] for n in nodes.values())
+    right = max(n["pos"][0] + n["size"][0] for n in nodes.values())
+    bottom = max(n["pos"][1] + n["size"][1] for n in nodes.values())
+    margin, header = 16, 64
+    scale = min((size - 2 * margin) / (right - left), (size - header - margin) / (bottom - top))
+    x0 = (size - (right - left) * scale) / 2
+    y0 = header + (size - header - margin - (bottom - top) * scale) / 2
+
+    def at(x, y):
+        return x0 + (x - left) * scale, y0 + (y - top) * scale
+
+    image = Image.new("RGB", (size, size), "#202020")
+    draw = ImageDraw.Draw(image)
+    draw.text((margin, 14), title, fill="#f0f0f0", font=ImageFont.load_default(size=20))
+    for _link_id, origin, slot, target, target_slot, kind in workflow["links"]:
+        a, b = nodes[origin], nodes[target]
+        (sx, sy) = at(a["pos"][0] + a["size"][0], a["pos"][1] + 40 + 26 * slot)
+        (ex, ey) = at(b["pos"][0], b["pos"][1] + 40 + 26 * target_slot)
+        # an S-curve like the canvas draws: level at both ends
+        curve = [(sx + (ex - sx) * t, sy + (ey - sy) * (3 * t * t - 2 * t ** 3)) for t in (i / 16 for i in range(17))]
+        draw.line(curve, fill=LINK_COLOURS.get(kind, "#9e9e9e"), width=3)
+    font = ImageFont.load_default(size=max(9, int(26 * scale)))
+    for node in nodes.values():
+        (ax, ay), (bx, by) = at(*node["pos"]), at(node["pos"][0] + node["size"][0], node["pos"][1] + node["size"][1])
+        draw.rounded_rectangle([ax, ay, bx, by], radius=6, fill="#353535", outline="#5a5a5a")
+        name = object_info[node["type"]]["display_name"] or node["type"]
+        while len(name) > 3 and draw.textlength(name, font=font) > bx - ax - 8:
+            name = name[:-2].rstrip() + "…"
+        draw.text((ax + 4, ay + 3), name, fill="#e0e0e0", font=font)
+    image.save(path, quality=88)
+
+
 def main():
     base_dir = tempfile.mkdtemp(prefix="tempo-examples-")
     models_dir = models.populate_examples(os.path.join(base_dir, "models-fixtures"))
@@ -227,8 +305,10 @@ def main():
     for name, build in EXAMPLES.items():
         graph, note = build()
         with open(os.path.join(EXAMPLES_DIR, f"{name}.json"), "w") as f:
-            json.dump(to_ui(graph.nodes, object_info, [note]), f, indent=1)
+            workflow = ui_format(graph, note, object_info)
+            json.dump(workflow, f, indent=1)
             f.write("\n")
+        thumbnail(workflow, note[0], object_info, os.path.join(EXAMPLES_DIR, f"{name}.jpg"))
         print(f"wrote example_workflows/{name}.json")
 
 

@@ -1,54 +1,20 @@
 """Every example workflow, as a user queues it: the UI-format file converted to an API prompt with /object_info,
 run over HTTP on the fixture models, its video downloaded through /view and decoded.
 
-The only changes to a file are fixture sizes (64x64, 2 steps, shorter clips), applied to the API prompt by node
-type below, so the run stays short on two CPU cores. Each example's run time is written to
+The only changes to a file are fixture sizes (64x64, 2 steps, cfg 1, shorter clips: example_runs.py), applied to
+the API prompt by node type, so the run stays short on two CPU cores. Each example's run time is written to
 test-artifacts/example_timings.txt (measured, never asserted).
 """
-import io
-import json
 import os
 import time
 
-import av
 import numpy as np
 import pytest
 from comfy_fixtures import ARTIFACTS
-from comfy_server import CHECKOUT, execution_error
-from workflow import to_api
-import example_files
+from comfy_server import execution_error
+from example_runs import (EXAMPLES, EXAMPLES_DIR, SIZE, example_prompt, expected_frames, fixture_prompt, load_example, videos,
+                          write_inputs)
 import models
-
-EXAMPLES_DIR = os.path.join(CHECKOUT, "example_workflows")
-EXAMPLES = sorted(name[:-5] for name in os.listdir(EXAMPLES_DIR) if name.endswith(".json"))
-SIZE = 64
-STEPS = 2
-INPUT_FRAMES = 12  # frames of the fixture input video
-
-# node type -> inputs replaced in every example (fixture sizes; the graph itself is left as the file has it).
-# cfg 1 lets the host skip the unconditional pass, which halves the cost of every step.
-FIXTURE_SIZES = {
-    "EmptyLatentImage": {"width": SIZE, "height": SIZE},
-    "KSampler": {"steps": STEPS, "cfg": 1.0},
-    "ContextWindowSampler": {"steps": STEPS, "cfg": 1.0},
-    "TempoLoadVideo": {"custom_width": SIZE, "custom_height": SIZE},
-}
-# example -> {node type: inputs}: shorter clips (still longer than their windows where the example has windows)
-PER_EXAMPLE = {
-    "txt2vid": {"EmptyLatentImage": {"batch_size": 6}},
-    "long_clip_context_windows": {"EmptyLatentImage": {"batch_size": 10},
-                                  "ContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
-    "prompt_travel": {"EmptyLatentImage": {"batch_size": 10},
-                      "ContextWindowSampler": {"context_length": 4, "context_overlap": 1},
-                      "PromptSchedule": {"text": '"0": "a paper boat on a calm pond",\n"4": "a paper boat in the '
-                                                 'rain",\n"8": "a paper boat in the snow"'}},
-    "motion_lora": {"EmptyLatentImage": {"batch_size": 6}},
-    "img2img_start_end": {"EmptyLatentImage": {"batch_size": 6}, "ContextWindowSampler": {"latent_scale": 6.0}},
-    "vid2vid_controlnet": {"TempoLoadVideo": {"frame_load_cap": 6},
-                           "ContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
-    "sdxl": {"EmptyLatentImage": {"batch_size": 4}},
-    "animatelcm": {"EmptyLatentImage": {"batch_size": 6}},
-}
 
 
 def cpu_seconds(pid):
@@ -58,56 +24,12 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def load_example(name):
-    with open(os.path.join(EXAMPLES_DIR, f"{name}.json")) as f:
-        return json.load(f)
-
-
-def fixture_prompt(name, object_info, seed=None):
-    prompt = to_api(load_example(name), object_info)
-    for node in prompt.values():
-        for table in (FIXTURE_SIZES, PER_EXAMPLE.get(name, {})):
-            node["inputs"].update(table.get(node["class_type"], {}))
-        if seed is not None and "seed" in node["inputs"]:
-            node["inputs"]["seed"] = seed
-    return prompt
-
-
-def expected_frames(prompt):
-    """Frames the clip should have: the latent batch, or the frames Load Video reads."""
-    for node in prompt.values():
-        if node["class_type"] == "EmptyLatentImage":
-            return node["inputs"]["batch_size"]
-    for node in prompt.values():
-        if node["class_type"] == "TempoLoadVideo":
-            cap = node["inputs"]["frame_load_cap"]
-            return min(cap, INPUT_FRAMES) if cap else INPUT_FRAMES
-    raise AssertionError("no frame source in the prompt")
-
-
-def decode(data):
-    with av.open(io.BytesIO(data)) as container:
-        return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
-
-
-def videos(comfy, entry):
-    """(node id, preview entry, frames) of every video or GIF the prompt wrote."""
-    found = []
-    for node_id, output in entry["outputs"].items():
-        for item in output.get("videos", []) + output.get("gifs", []):
-            found.append((node_id, item, decode(comfy.view(item["filename"], item["subfolder"], item["type"]))))
-    return found
-
-
 @pytest.fixture(scope="module")
 def object_info(comfy, models_dir):
     """Links every model the examples name into the server's models folder and puts their input files in its
     input folder; /object_info read afterwards lists them, as on a user's machine."""
     models.populate_examples(models_dir)
-    inputs = os.path.join(comfy.base, "input")
-    example_files.write_image(os.path.join(inputs, "start_frame.png"), seed=1, size=SIZE)
-    example_files.write_image(os.path.join(inputs, "end_frame.png"), seed=2, size=SIZE)
-    example_files.write_video(os.path.join(inputs, "input_video.mp4"), frames=INPUT_FRAMES, size=SIZE)
+    write_inputs(os.path.join(comfy.base, "input"))
     return comfy.get_json("/object_info")
 
 
@@ -135,6 +57,19 @@ def test_example_has_a_note_and_user_defaults(name):
     ids = [n["id"] for n in workflow["nodes"]]
     assert len(ids) == len(set(ids)) and workflow["last_node_id"] == max(ids)
     assert workflow["last_link_id"] == max((link[0] for link in workflow["links"]), default=0)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_links_are_listed_at_both_ends(name):
+    """As the frontend saves a graph: its workflow validation reports (and patches) every link missing at one end."""
+    workflow = load_example(name)
+    nodes = {n["id"]: n for n in workflow["nodes"]}
+    for link_id, origin, slot, target, target_slot, _kind in workflow["links"]:
+        assert link_id in nodes[origin]["outputs"][slot]["links"], (name, link_id)
+        assert nodes[target]["inputs"][target_slot]["link"] == link_id, (name, link_id)
+    listed = sorted(i for n in nodes.values() for o in n.get("outputs", []) for i in o["links"] or [])
+    assert listed == sorted(link[0] for link in workflow["links"]), name
+    assert os.path.exists(os.path.join(EXAMPLES_DIR, f"{name}.jpg")), "the template browser shows <name>.jpg"
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -192,7 +127,7 @@ def test_object_info_describes_every_input_of_every_tempo_node(object_info):
 
 def test_every_example_node_and_model_exists(object_info):
     for name in EXAMPLES:
-        prompt = to_api(load_example(name), object_info)
+        prompt = example_prompt(load_example(name), object_info)
         for node_id, node in prompt.items():
             declared = object_info[node["class_type"]]["input"]
             for group in ("required", "optional"):
