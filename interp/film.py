@@ -91,8 +91,7 @@ class SubTreeExtractor(nn.Module):
 
 class FeatureExtractor(nn.Module):
     """The cascaded feature pyramid: one shared extractor starts at every pyramid level, and a level's features
-    stack what each extractor produced on reaching it, so coarse levels see features learnt on fine ones.
-    Returns those outputs per level, finest first, for the caller to concatenate once."""
+    stack what each extractor produced on reaching it, so coarse levels see features learnt on fine ones."""
 
     def __init__(self, config):
         super().__init__()
@@ -100,9 +99,19 @@ class FeatureExtractor(nn.Module):
         self.extract_sublevels = SubTreeExtractor(config)
 
     def forward(self, images):
+        """Per level, finest first: the image, then the outputs of the extractors started 0, 1, 2... levels
+        above. Level i is complete once the extractor started at level i has run, and is concatenated right
+        then, so the separate outputs are never all alive at once."""
         levels = len(images)
-        trees = [self.extract_sublevels(image, min(levels - i, self.sub_levels)) for i, image in enumerate(images)]
-        return [[trees[i - d][d] for d in range(min(i + 1, self.sub_levels))] for i in range(levels)]
+        arriving = [{} for _ in images]  # level -> {depth of the extractor's output: output}
+        pyramid = []
+        for i, image in enumerate(images):
+            for depth, features in enumerate(self.extract_sublevels(image, min(levels - i, self.sub_levels))):
+                arriving[i + depth][depth] = features
+            parts = arriving[i]
+            pyramid.append(torch.cat([image] + [parts[depth] for depth in sorted(parts)], dim=1))
+            arriving[i] = None
+        return pyramid
 
 
 class FlowEstimator(nn.Module):
@@ -153,7 +162,9 @@ class PyramidFlowEstimator(nn.Module):
 class Fusion(nn.Module):
     """U-Net decoder over the aligned pyramid, coarsest level first: nearest ×2, a 2×2 conv, concatenation with
     the level's aligned frames and flows, two 3×3 convs; a 1×1 conv makes the RGB frame.
-    Takes each level as its list of parts, concatenated once together with the decoder's own channels."""
+
+    aligned(level) gives a level's inputs as a list of parts when the decoder reaches it, concatenated once with
+    the decoder's own channels; so only one level's warped frames are alive at a time."""
 
     def __init__(self, config):
         super().__init__()
@@ -170,10 +181,14 @@ class Fusion(nn.Module):
         self.output_conv = nn.Conv2d(config.fusion_filters[0], 3, 1)
 
     def forward(self, aligned):
-        x = torch.cat(aligned[-1], dim=1)
-        for (upsample, conv_a, conv_b), skip in zip(self.convs, reversed(aligned[:-1])):
+        levels = len(self.convs) + 1
+        x = torch.cat(aligned(levels - 1), dim=1)
+        for (upsample, conv_a, conv_b), level in zip(self.convs, reversed(range(levels - 1))):
+            skip = aligned(level)
             x = upsample(F.interpolate(x, size=skip[0].shape[-2:], mode="nearest"))
-            x = conv_b(conv_a(torch.cat([*skip, x], dim=1)))
+            x = torch.cat([*skip, x], dim=1)
+            del skip  # now copied into x: free the warped frames before the convs run
+            x = conv_b(conv_a(x))
         return self.output_conv(x)
 
 
@@ -190,7 +205,7 @@ class FILM(nn.Module):
         images = [x]
         for _ in range(self.config.pyramid_levels - 1):
             images.append(F.avg_pool2d(images[-1], 2))
-        return [torch.cat([image, *features], dim=1) for image, features in zip(images, self.extract(images))]
+        return self.extract(images)
 
     def flows(self, a, b):
         """Flow 0→1 and flow 1→0 at the fusion levels, from the pyramids of frames 0 and 1."""
@@ -203,10 +218,10 @@ class FILM(nn.Module):
         by t points back into frame 0, 0→1 scaled by 1 - t points into frame 1."""
         forward, backward = flows
         t = t.reshape(-1, 1, 1, 1).to(a[0].dtype)
-        aligned = []
-        for level in range(self.config.fusion_levels):
+
+        def aligned(level):
             to_0, to_1 = backward[level] * t, forward[level] * (1 - t)
-            aligned.append([warp(a[level], to_0), warp(b[level], to_1), to_0, to_1])
+            return [warp(a[level], to_0), warp(b[level], to_1), to_0, to_1]
         return self.fuse(aligned)
 
     def forward(self, x0, x1, dt):

@@ -42,7 +42,7 @@ def interpolate(frames, method, multiplier, *, mode=EXACT, loop=False, batch_siz
     def load(indices):
         return padding.pad(frames[indices].to(device, dtype).permute(0, 3, 1, 2))
 
-    prepared = PreparedFrames(method, load, keep_first=loop)
+    prepared = PreparedFrames(method, load, keep_first=loop, batch_size=batch_size)
     with torch.inference_mode():
         for start in range(0, pairs, batch_size):
             chunk = min(batch_size, pairs - start)
@@ -80,23 +80,30 @@ def size(frame):
 
 class PreparedFrames:
     """Prepares each frame once: a chunk's last frame is the next chunk's first, and with loop, frame 0 ends the
-    last pair. Kept states are copied out of their chunk's batch so they do not hold all of it in memory."""
+    last pair. A kept state is copied out of its chunk's batch, so that it does not hold all of it in memory."""
 
-    def __init__(self, method, load, keep_first):
-        self.method, self.load, self.keep_first = method, load, keep_first
+    def __init__(self, method, load, keep_first, batch_size):
+        self.method, self.load, self.keep_first, self.batch_size = method, load, keep_first, batch_size
         self.kept = {}
 
     def pairs(self, indices):
         """The (left, right) batches for consecutive frames at `indices`."""
         new = [index for index in dict.fromkeys(indices) if index not in self.kept]
         states = dict(self.kept)
-        if new:
-            batch = self.method.prepare(self.load(new))
-            states.update((index, [t[k:k + 1] for t in batch]) for k, index in enumerate(new))
+        for start in range(0, len(new), self.batch_size):  # the first chunk has one frame more than the others
+            group = new[start:start + self.batch_size]
+            batch = self.method.prepare(self.load(group))
+            states.update((index, [t[k:k + 1] for t in batch]) for k, index in enumerate(group))
         keep = {indices[-1]} | ({0} if self.keep_first else set())
-        self.kept = {index: self.kept.get(index) or [t.clone() for t in states[index]] for index in keep}
+        self.kept = {index: self.kept.get(index) or [own(t) for t in states[index]] for index in keep}
         ordered = [states[index] for index in indices]
         return stack(ordered[:-1]), stack(ordered[1:])
+
+
+def own(tensor):
+    """The tensor itself if it fills its storage, else a copy: a slice would keep its whole batch alive."""
+    whole = tensor.untyped_storage().nbytes() == tensor.numel() * tensor.element_size()
+    return tensor if whole else tensor.clone()
 
 
 def stack(states):
