@@ -99,9 +99,9 @@ class FeatureExtractor(nn.Module):
         self.extract_sublevels = SubTreeExtractor(config)
 
     def forward(self, images):
-        """Per level, finest first: the image, then the outputs of the extractors started 0, 1, 2... levels
-        above. Level i is complete once the extractor started at level i has run, and is concatenated right
-        then, so the separate outputs are never all alive at once."""
+        """Per level, finest first: the image, then the outputs of the extractors started at that level, one
+        level finer, two finer... Level i is complete once the extractor started at level i has run and is
+        concatenated right then, so the separate outputs are never all alive at once."""
         levels = len(images)
         arriving = [{} for _ in images]  # level -> {depth of the extractor's output: output}
         pyramid = []

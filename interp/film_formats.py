@@ -1,10 +1,9 @@
 """The FILM files users have, and how each becomes the native module.
 
-| layout  | file                                                   | how a conv's parameters are named         |
-|---------|--------------------------------------------------------|-------------------------------------------|
-| v1.0.0  | film_net_fp32.pt, TorchScript (ComfyUI-Frame-Interpolation) | `<block>.0.weight`, but a conv without activation is the block itself: `<block>.weight` |
-| v1.0.2  | film_net_fp16/fp32.pt of port releases v1.0.1+, TorchScript | `<block>.0.weight` (the native names)     |
-| comfy   | film_net_fp16.safetensors of ComfyUI core               | `<block>.conv.weight`                     |
+    v1.0.0  film_net_fp32.pt of ComfyUI-Frame-Interpolation, TorchScript: a conv is `<block>.0.weight`,
+            except one without activation, which is the block itself: `<block>.weight`
+    v1.0.2  film_net_fp16/fp32.pt of the port's releases v1.0.1+, TorchScript: `<block>.0.weight` (native)
+    comfy   film_net_fp16.safetensors of ComfyUI core: `<block>.conv.weight`
 
 Every dimension of the network is read from the tensors' shapes. The depth of the image pyramid is the one
 thing the weights cannot carry: TorchScript files keep it as the attribute `pyramid_levels`, safetensors may

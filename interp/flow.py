@@ -9,7 +9,6 @@ background it covers. Both frames are then warped back with those flows and blen
 as much as the other side's source pixel is visible in both frames.
 """
 import cv2
-import numpy as np
 import torch
 from einops import rearrange
 

@@ -26,6 +26,8 @@ def interpolate(frames, method, multiplier, *, mode=EXACT, loop=False, batch_siz
     frames = as_frames(frames)
     if multiplier != int(multiplier) or multiplier < 1:
         raise ValueError(f"multiplier must be a whole number of at least 1, got {multiplier}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if mode not in SCHEDULES:
         raise ValueError(f"mode must be one of {sorted(SCHEDULES)}, got {mode!r}")
     multiplier, method = int(multiplier), as_method(method)
