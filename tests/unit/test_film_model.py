@@ -4,6 +4,7 @@ import json
 import os
 import re
 import sys
+import warnings
 
 import pytest
 import torch
@@ -44,10 +45,13 @@ def at(t, batch=1):
 def scripted(path):
     """The TorchScript file's own forward, run as written: without the JIT's per-shape optimizing recompiles,
     which cost seconds on every new frame size and change nothing in the result."""
-    module = torch.jit.load(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is deprecated; these files are in it
+        module = torch.jit.load(path)
 
     def forward(*args):
-        with torch.jit.optimized_execution(False):
+        with torch.jit.optimized_execution(False), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # v1.0.0's 'same' padding of its 2×2 convs
             return module(*args)
     return forward
 
