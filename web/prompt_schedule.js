@@ -39,12 +39,13 @@ function statusWidget(node) {
   const box = document.createElement("div");
   box.className = "tempo-schedule-status";
   box.style.cssText = "font: 12px monospace; padding: 2px 6px; white-space: pre-wrap; overflow-wrap: anywhere;"
-    + "overflow: hidden; max-height: 64px";
+    + "overflow-y: auto; max-height: 76px";
   const widget = node.addDOMWidget("schedule_status", "tempo_status", box, {
     serialize: false,
     hideOnZoom: false,
-    getMinHeight: () => 22,
-    getMaxHeight: () => 68,
+    // an error gets room for its line, column and what was expected; the full text is also the tooltip
+    getMinHeight: () => (box.dataset.kind === "error" ? 76 : 22),
+    getMaxHeight: () => (box.dataset.kind === "error" ? 80 : 26),
   });
   widget.serialize = false;
   return { box, widget };
@@ -83,6 +84,20 @@ function schedule(node) {
   node.tempoScheduleTimer = setTimeout(() => validate(node), DEBOUNCE_MS);
 }
 
+// What the status depends on; checked on every draw too, so values set without a widget callback (by other
+// extensions, undo, pasted nodes) are caught as well.
+function inputsKey(node) {
+  const latent = latentFrames(node);
+  return JSON.stringify([FIELDS.map((name) => widgetValue(node, name)), latent.connected, latent.frames]);
+}
+
+function scheduleIfChanged(node) {
+  const key = inputsKey(node);
+  if (key === node.tempoScheduleKey) return;
+  node.tempoScheduleKey = key;
+  schedule(node);
+}
+
 app.registerExtension({
   name: "Tempo.PromptSchedule",
   async beforeRegisterNodeDef(nodeType, nodeData) {
@@ -94,31 +109,40 @@ app.registerExtension({
       this.tempoScheduleWidget = statusWidget(this);
       this.tempoSchedule = { kind: "pending", text: "checking schedule…" };
       show(this, this.tempoSchedule);
+      // Room for the four text boxes and the status line (a saved workflow's own size replaces this).
+      this.setSize([Math.max(this.size[0], 420), Math.max(this.size[1], this.computeSize()[1], 460)]);
       const node = this;
       for (const widget of this.widgets ?? []) {
         if (!FIELDS.includes(widget.name)) continue;
         const callback = widget.callback;
         widget.callback = function () {
           const value = callback?.apply(this, arguments);
-          schedule(node);
+          scheduleIfChanged(node);
           return value;
         };
       }
-      schedule(this); // saved values are restored after creation; the debounce covers that
+      scheduleIfChanged(this); // saved values are restored after creation; the debounce covers that
+      return result;
+    };
+
+    const onDrawForeground = nodeType.prototype.onDrawForeground;
+    nodeType.prototype.onDrawForeground = function () {
+      const result = onDrawForeground?.apply(this, arguments);
+      if (this.tempoScheduleWidget) scheduleIfChanged(this);
       return result;
     };
 
     const onConnectionsChange = nodeType.prototype.onConnectionsChange;
     nodeType.prototype.onConnectionsChange = function () {
       const result = onConnectionsChange?.apply(this, arguments);
-      if (this.tempoScheduleWidget) schedule(this);
+      if (this.tempoScheduleWidget) scheduleIfChanged(this);
       return result;
     };
 
     const onConfigure = nodeType.prototype.onConfigure;
     nodeType.prototype.onConfigure = function () {
       const result = onConfigure?.apply(this, arguments);
-      if (this.tempoScheduleWidget) schedule(this);
+      if (this.tempoScheduleWidget) scheduleIfChanged(this);
       return result;
     };
   },

@@ -1,0 +1,317 @@
+"""The example workflows and Tempo's widgets in the real frontend (Debian's chromium, headless, loopback only),
+driven the way a user works: the template browser, double-click search, dragging a link, the Run button,
+dropping a file on the canvas. Screenshots go to test-artifacts/browser-*.png.
+"""
+import json
+import os
+
+import pytest
+from comfy_fixtures import ARTIFACTS
+from example_runs import EXAMPLES, example_prompt, load_example, write_inputs
+from playwright.sync_api import sync_playwright
+import models
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# A returning user: no first-run template dialog, no banner, no minimap over the canvas; full node detail at
+# every zoom, so the screenshots of whole workflows stay readable.
+SETTINGS = {"Comfy.TutorialCompleted": True, "Comfy.Minimap.Visible": False, "LiteGraph.Canvas.MinFontSizeForLOD": 0}
+INIT_SCRIPT = "localStorage.setItem('vueNodesBannerDismissed', 'true')"
+
+# JS helpers put on window.tempoTest once the page is up.
+HELPERS = """
+window.tempoTest = {
+  node: (type) => app.graph.nodes.find((n) => n.type === type),
+  nodes: (type) => app.graph.nodes.filter((n) => n.type === type),
+  widget: (node, name) => node.widgets.find((w) => w.name === name),
+  set(type, name, value) {
+    for (const n of this.nodes(type)) this.widget(n, name).value = value;
+    app.canvas.setDirty(true, true);
+  },
+  // graph position -> page (client) position, through the canvas transform
+  toClient(pos) {
+    const rect = app.canvas.canvas.getBoundingClientRect();
+    const [x, y] = app.canvas.ds.convertOffsetToCanvas(pos);
+    return [rect.left + x, rect.top + y];
+  },
+  show(position = [0, 0], scale = 1) {
+    app.canvas.ds.scale = scale;
+    app.canvas.ds.offset = position;
+    app.canvas.setDirty(true, true);
+  },
+  linkOf(node, slot) {
+    const id = node.inputs[slot].link;
+    return id == null ? null : (app.graph.links.get?.(id) ?? app.graph.links[id]);
+  },
+};
+"""
+
+
+def shot(page, name):
+    page.screenshot(path=os.path.join(ARTIFACTS, f"browser-{name}.png"))
+
+
+def pack_errors(page):
+    """Errors naming the pack. The frontend's own look-ups of node names on api.comfy.org fail offline (the
+    machine has no network) and are not the pack's."""
+    return [m for m in page.console_messages
+            if m[0] in ("error", "pageerror") and "tempo" in (m[1] + m[2]).lower()
+            and not m[2].startswith("https://api.comfy.org/")]
+
+
+@pytest.fixture(scope="module")
+def object_info(comfy, models_dir):
+    models.populate_examples(models_dir)
+    write_inputs(os.path.join(comfy.base, "input"))
+    for setting, value in SETTINGS.items():
+        comfy.request(f"/settings/{setting}", value)
+    return comfy.get_json("/object_info")
+
+
+@pytest.fixture(scope="module")
+def page(comfy, object_info):
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.add_init_script(INIT_SCRIPT)
+        page = context.new_page()
+        page.console_messages = []
+        page.on("console", lambda m: page.console_messages.append((m.type, m.text, m.location.get("url", ""))))
+        page.on("pageerror", lambda e: page.console_messages.append(("pageerror", str(e), "")))
+        page.goto(comfy.url)
+        page.wait_for_function("window.app && window.app.graph && window.LiteGraph", timeout=90_000)
+        page.wait_for_function("Object.keys(window.LiteGraph.registered_node_types).length > 100", timeout=60_000)
+        page.evaluate(HELPERS)
+        yield page
+        browser.close()
+
+
+def fit_view(page):
+    page.evaluate("app.canvas.deselectAll?.(); app.extensionManager.command.execute('Comfy.Canvas.FitView')")
+    page.wait_for_timeout(300)
+
+
+def load(page, name, workflow=None):
+    page.evaluate("async ([wf, name]) => { await app.loadGraphData(wf, true, true, name); }",
+                  [workflow or load_example(name), name])
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_loads_with_no_missing_nodes_or_widget_errors(page, name):
+    workflow = load_example(name)
+    before = len(page.console_messages)
+    load(page, name, workflow)
+    report = page.evaluate("""(saved) => {
+        const savedById = Object.fromEntries(saved.nodes.map((n) => [n.id, n]));
+        const missing = [], badValues = [], changed = [];
+        for (const node of app.graph.nodes) {
+          if (!(node.type in LiteGraph.registered_node_types) || node.has_errors) missing.push(node.type);
+          for (const w of node.widgets ?? []) {
+            const values = w.options?.values;
+            if (Array.isArray(values) && !values.includes(w.value)) badValues.push(`${node.type}.${w.name}=${w.value}`);
+          }
+          // what the frontend would save now is what the file holds (no value dropped or shifted)
+          const file = savedById[node.id]?.widgets_values ?? [];
+          const now = node.serialize().widgets_values ?? [];
+          if (JSON.stringify(now.slice(0, file.length)) !== JSON.stringify(file)) changed.push([node.type, file, now]);
+        }
+        const toasts = Array.from(document.querySelectorAll('.p-toast-message')).map((t) => t.textContent);
+        return { count: app.graph.nodes.length, missing, badValues, changed, toasts };
+    }""", workflow)
+    assert report["count"] == len(workflow["nodes"])
+    assert not report["missing"], report["missing"]
+    assert not report["badValues"], report["badValues"]
+    assert not report["changed"], report["changed"]
+    assert not [t for t in report["toasts"] if "Validation" in t or "missing" in t.lower()], report["toasts"]
+    new = page.console_messages[before:]
+    assert not [m for m in new if "funky" in m[1] or "PATCH" in m[1]], "the frontend patched the file's links"
+    assert not pack_errors(page), pack_errors(page)
+    fit_view(page)
+    shot(page, f"example-{name}")
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_frontend_prompt_equals_the_converter(page, object_info, name):
+    """app.graphToPrompt(), what the Run button sends, against tests/harness/workflow.to_api on the same file."""
+    workflow = load_example(name)
+    load(page, name, workflow)
+    frontend = page.evaluate("async () => (await app.graphToPrompt()).output")
+    ours = example_prompt(workflow, object_info)
+    assert set(frontend) == set(ours)
+    for node_id, node in ours.items():
+        declared = object_info[node["class_type"]]["input"]
+        names = set(declared.get("required", {})) | set(declared.get("optional", {}))
+        # The frontend also sends values of its own display widgets (a video preview's); the server ignores them.
+        sent = {k: v for k, v in frontend[node_id]["inputs"].items() if k in names}
+        assert frontend[node_id]["class_type"] == node["class_type"]
+        assert sent == node["inputs"], (name, node_id, node["class_type"])
+
+
+def test_template_browser_lists_every_example(page):
+    page.evaluate("app.graph.clear()")
+    page.evaluate("app.extensionManager.command.execute('Comfy.BrowseTemplates')")
+    page.get_by_text("tempo", exact=True).first.click()
+    for name in EXAMPLES:
+        page.get_by_test_id(f"template-workflow-{name}").wait_for(timeout=20_000)
+    shot(page, "template-browser")
+    page.get_by_test_id("template-workflow-motion_lora").click()
+    page.wait_for_function("tempoTest.nodes('ApplyMotionLoRA').length === 2", timeout=20_000)
+    assert page.evaluate("app.graph.nodes.length") == len(load_example("motion_lora")["nodes"])
+    shot(page, "template-motion_lora-opened")
+
+
+def test_user_adds_load_motion_module_by_search_and_connects_it(page):
+    page.evaluate("""() => {
+        app.graph.clear();
+        const loader = LiteGraph.createNode('CheckpointLoaderSimple');
+        loader.pos = [100, 200];
+        app.graph.add(loader);
+        tempoTest.show([0, 0], 1);
+    }""")
+    canvas = page.locator("#graph-canvas").bounding_box()
+    page.mouse.dblclick(canvas["x"] + 650, canvas["y"] + 320)
+    page.wait_for_function("document.activeElement?.tagName === 'INPUT'", timeout=10_000)  # the search box
+    page.keyboard.type("LoadMotionModule", delay=20)
+    page.get_by_text("Load Motion Module").first.wait_for(timeout=10_000)
+    shot(page, "search-load-motion-module")
+    page.keyboard.press("Enter")
+    page.wait_for_function("tempoTest.node('LoadMotionModule')", timeout=10_000)
+
+    start, end = page.evaluate("""() => [
+        tempoTest.toClient(tempoTest.node('CheckpointLoaderSimple').getConnectionPos(false, 0)),
+        tempoTest.toClient(tempoTest.node('LoadMotionModule').getConnectionPos(true, 0)),
+    ]""")
+    page.wait_for_timeout(300)
+    page.mouse.click(canvas["x"] + 400, canvas["y"] + 700)  # on empty canvas: drops the new node's selection
+    page.mouse.move(*start)
+    page.mouse.down()
+    for i in range(1, 11):  # a drag, not a jump: the canvas tracks the pointer
+        page.mouse.move(start[0] + (end[0] - start[0]) * i / 10, start[1] + (end[1] - start[1]) * i / 10)
+    page.mouse.up()
+    link = page.evaluate("""() => {
+        const loader = tempoTest.node('CheckpointLoaderSimple'), motion = tempoTest.node('LoadMotionModule');
+        const link = tempoTest.linkOf(motion, 0);
+        return link && { from: link.origin_id === loader.id, slot: link.origin_slot, type: link.type,
+                         input: motion.inputs[0].name, pos: motion.pos };
+    }""")
+    assert link and (link["from"], link["slot"], link["type"], link["input"]) == (True, 0, "MODEL", "model"), link
+    assert abs(link["pos"][0] - 650) < 60 and abs(link["pos"][1] - 320) < 60, "added where the user clicked"
+    shot(page, "connected-load-motion-module")
+
+
+def schedule_status(page):
+    return page.evaluate("""() => { const n = tempoTest.node('PromptSchedule');
+        const box = n.tempoScheduleWidget.box;
+        return { kind: box.dataset.kind, text: box.textContent, colour: getComputedStyle(box).color,
+                 visible: box.offsetParent !== null }; }""")
+
+
+def wait_status(page, kind, contains):
+    page.wait_for_function("""([kind, contains]) => { const box = tempoTest.node('PromptSchedule')
+        ?.tempoScheduleWidget?.box; return box && box.dataset.kind === kind && box.textContent.includes(contains); }""",
+                           arg=[kind, contains], timeout=15_000)
+    return schedule_status(page)
+
+
+def test_prompt_schedule_shows_frame_count_and_errors_while_typing(page):
+    page.evaluate("""() => {
+        app.graph.clear();
+        const node = LiteGraph.createNode('PromptSchedule');
+        node.pos = [480, 120];
+        app.graph.add(node);
+        tempoTest.show([0, 0], 1);
+    }""")
+    status = wait_status(page, "ok", "16 frames")
+    assert status["text"] == "16 frames · 2 keyframes · 2 prompts" and status["visible"], status
+
+    text = page.locator("textarea.comfy-multiline-input").first
+    text.click()
+    text.press("End")
+    page.keyboard.press("Control+End")
+    page.keyboard.type('"24": "a paper boat under the stars",', delay=10)
+    status = wait_status(page, "error", "past the last frame")
+    assert "line 3" in status["text"] and "16 frames" in status["text"], status
+    assert status["colour"] == "rgb(255, 123, 114)", status
+    shot(page, "prompt-schedule-error")
+
+    page.evaluate("tempoTest.set('PromptSchedule', 'frames', 32)")
+    status = wait_status(page, "ok", "32 frames")
+    assert status["text"].startswith("32 frames · 3 keyframes · 3 prompts"), status
+
+    page.evaluate("""() => {
+        const latent = LiteGraph.createNode('EmptyLatentImage');
+        latent.pos = [100, 160];
+        app.graph.add(latent);
+        tempoTest.widget(latent, 'batch_size').value = 48;
+        app.canvas.setDirty(true, true);
+        const schedule = tempoTest.node('PromptSchedule');
+        latent.connect(0, schedule, schedule.inputs.findIndex((i) => i.name === 'latent'));
+    }""")
+    status = wait_status(page, "ok", "48 frames (from the latent)")
+    shot(page, "prompt-schedule-ok")
+
+
+@pytest.fixture(scope="module")
+def played(page):
+    """txt2vid at fixture size, queued with the page's Run button; returns the preview's state once it plays."""
+    workflow = load_example("txt2vid")
+    load(page, "txt2vid", workflow)
+    page.evaluate("""() => {
+        tempoTest.set('EmptyLatentImage', 'width', 64);
+        tempoTest.set('EmptyLatentImage', 'height', 64);
+        tempoTest.set('EmptyLatentImage', 'batch_size', 4);
+        tempoTest.set('KSampler', 'steps', 2);
+        tempoTest.set('KSampler', 'cfg', 1.0);
+    }""")
+    queued = page.evaluate("app.graph.serialize()")
+    page.get_by_test_id("queue-button").click()
+    page.wait_for_function("""() => { const media = tempoTest.node('TempoVideoCombine')?.tempoPreview?.media;
+        return media instanceof HTMLVideoElement && media.readyState >= 2 && !media.paused && media.currentTime > 0; }""",
+                           timeout=240_000, polling=500)
+    state = page.evaluate("""() => { const preview = tempoTest.node('TempoVideoCombine').tempoPreview;
+        const m = preview.media; return { url: preview.url, width: m.videoWidth, height: m.videoHeight,
+        duration: m.duration, loop: m.loop, time: m.currentTime }; }""")
+    page.evaluate("""() => { const n = tempoTest.node('TempoVideoCombine');
+        tempoTest.show([-n.pos[0] + 500, -n.pos[1] + 60], 1); }""")
+    page.wait_for_timeout(300)
+    shot(page, "txt2vid-playing")
+    return state, queued
+
+
+def test_queued_from_the_page_the_result_plays_in_video_combine(page, played):
+    state, _ = played
+    assert (state["width"], state["height"]) == (64, 64), state
+    assert state["duration"] == pytest.approx(4 / 8, abs=0.05), state  # 4 frames at 8 fps
+    assert state["loop"], state
+    later = page.evaluate("tempoTest.node('TempoVideoCombine').tempoPreview.media.currentTime")
+    page.wait_for_timeout(300)
+    assert page.evaluate("tempoTest.node('TempoVideoCombine').tempoPreview.media.currentTime") != later
+
+
+def test_dropping_the_mp4_on_the_canvas_restores_the_graph(page, played):
+    state, queued = played
+    page.evaluate("app.graph.clear()")
+    page.evaluate("""async (url) => {
+        const blob = await (await fetch(url)).blob();
+        const name = new URL(url, location.href).searchParams.get('filename');
+        const file = new File([blob], name, { type: 'video/mp4' });
+        const transfer = new DataTransfer();
+        transfer.items.add(file);
+        const canvas = app.canvas.canvas, rect = canvas.getBoundingClientRect();
+        const options = { dataTransfer: transfer, bubbles: true, cancelable: true,
+                          clientX: rect.left + 500, clientY: rect.top + 400 };
+        for (const type of ['dragenter', 'dragover', 'drop']) canvas.dispatchEvent(new DragEvent(type, options));
+    }""", state["url"])
+    page.wait_for_function(f"app.graph.nodes.length === {len(queued['nodes'])}", timeout=20_000)
+    restored = page.evaluate("app.graph.serialize()")
+
+    def essentials(graph):
+        return sorted((n["id"], n["type"], json.dumps(n.get("widgets_values"))) for n in graph["nodes"])
+
+    assert essentials(restored) == essentials(queued)
+    assert sorted(map(json.dumps, restored["links"])) == sorted(map(json.dumps, queued["links"]))
+    shot(page, "txt2vid-restored-from-mp4")
+
+
+def test_console_has_no_errors_from_the_pack(page):
+    assert not pack_errors(page), pack_errors(page)
