@@ -3,8 +3,8 @@ seeded random weights (tests/fixtures/film_files.py writes the file in the v1.0.
 
     $TEMPO_PYTHON bench/film_speed.py [--size 512] [--repeats 2]
 
-Prints frames per second of one model call each (best of the repeats, runs interleaved so both see the same
-machine load), their ratio, and the native module inside the driver at ×2, where each frame's feature pyramid
+Prints frames per second of one model call each (best of the repeats, runs interleaved and in alternating
+order so both see the same machine load), their ratio, and the native module inside the driver at ×2, where each frame's feature pyramid
 is made once and serves both pairs it belongs to. On a shared machine wall time mostly measures the neighbours,
 so the CPU seconds each call consumed are printed and compared too. The TorchScript forward first gets two
 untimed calls at a quarter of the size, the profiling and optimizing runs of its JIT; the native one, one.
@@ -51,9 +51,10 @@ def main():
     with torch.inference_mode():
         for warm_up in (scripted, scripted, native):
             warm_up(*small, t)
-        for _ in range(args.repeats):
-            for name, model in models.items():
-                runs[name].append(timed(lambda: model(x0, x1, t)))
+        for repeat in range(args.repeats):
+            order = list(models) if repeat % 2 == 0 else list(models)[::-1]  # neither always runs first
+            for name in order:
+                runs[name].append(timed(lambda: models[name](x0, x1, t)))
         difference = (native(x0, x1, t) - scripted(x0, x1, t)).abs().max().item()
     driver = timed(lambda: interpolate(frames, native, 2))  # 2 pairs, 2 new frames
 

@@ -202,6 +202,10 @@ class FILM(nn.Module):
 
     def pyramids(self, x):
         """Per level, the frame's image with its features behind it (channels 3:), finest level first."""
+        if min(x.shape[-2:]) < self.config.min_size:
+            raise ValueError(f"FILM with {self.config.pyramid_levels} pyramid levels needs frames of at least "
+                             f"{self.config.min_size}×{self.config.min_size} px, got {x.shape[-1]}×{x.shape[-2]}; "
+                             f"interp.interpolate pads smaller frames itself")
         images = [x]
         for _ in range(self.config.pyramid_levels - 1):
             images.append(F.avg_pool2d(images[-1], 2))
@@ -217,7 +221,7 @@ class FILM(nn.Module):
         """The frame at time t (B,1) between frames 0 and 1. The flows are read at the output's pixels: 1→0 scaled
         by t points back into frame 0, 0→1 scaled by 1 - t points into frame 1."""
         forward, backward = flows
-        t = t.reshape(-1, 1, 1, 1).to(a[0].dtype)
+        t = torch.as_tensor(t, device=a[0].device).reshape(-1, 1, 1, 1).to(a[0].dtype)  # (B,1), or one float
 
         def aligned(level):
             to_0, to_1 = backward[level] * t, forward[level] * (1 - t)

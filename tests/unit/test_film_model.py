@@ -155,9 +155,14 @@ def test_plain_pickles_load_weights_only_and_fp16_becomes_fp32(tmp_path):
         assert model(x0, x1, at(0.4)).isfinite().all()
 
 
-def test_pyramid_levels_can_be_overridden():
+def test_pyramid_levels_can_be_overridden_and_set_the_minimum_size():
     model = load_film(film_files.build_network("v1.0.2", "small").state_dict(), pyramid_levels=6)
     assert model.config.pyramid_levels == 6 and model.config.min_size == 32
+    x0, x1 = pair(height=32, width=40)
+    with torch.no_grad():
+        assert model(x0, x1, 0.5).shape == (1, 3, 32, 40)
+        with pytest.raises(ValueError, match="needs frames of at least 32×32 px, got 40×31; .* pads"):
+            model(x0[..., :31, :], x1[..., :31, :], at(0.5))
 
 
 @pytest.mark.parametrize("keys, says", [
