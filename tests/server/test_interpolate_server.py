@@ -1,0 +1,34 @@
+"""FILMInterpolate over HTTP: exact frame counts for the weightless methods and loop mode."""
+import numpy as np
+import pytest
+from comfy_fixtures import saved_images
+from graphs import out, txt2vid
+from comfy_server import execution_error
+
+FRAMES = 4
+
+
+def interpolated(comfy, method, multiplier, loop=False, mode="exact times k/m"):
+    g = txt2vid(frames=FRAMES, motion="mm_sd_v15_v2.ckpt", save=False)
+    decoded = next(node_id for node_id, node in g.nodes.items() if node["class_type"] == "VAEDecode")
+    frames = g.add("FILMInterpolate", images=out(decoded), multiplier=multiplier, method=method, mode=mode,
+                   loop=loop, batch_size=1)
+    saved = g.add("SaveImage", images=out(frames), filename_prefix="interp")
+    entry = comfy.run(g.prompt())
+    assert entry["status"]["status_str"] == "success", execution_error(entry)
+    return saved_images(comfy, {"outputs": {saved: entry["outputs"][saved]}})  # not txt2vid's own preview
+
+
+@pytest.mark.parametrize("method, multiplier, loop, expected", [
+    ("flow (no weights)", 3, False, (FRAMES - 1) * 3 + 1),
+    ("crossfade (no weights)", 2, True, FRAMES * 2),
+])
+def test_frame_counts(comfy, method, multiplier, loop, expected):
+    frames = interpolated(comfy, method, multiplier, loop)
+    assert len(frames) == expected
+    assert all(f.shape == frames[0].shape for f in frames)
+
+
+def test_crossfade_midpoint_is_the_mean_of_its_neighbours(comfy):
+    frames = np.stack(interpolated(comfy, "crossfade (no weights)", 2)).astype(float)
+    assert np.abs(frames[1] - (frames[0] + frames[2]) / 2).max() <= 1.0
