@@ -204,6 +204,44 @@ def animatelcm():
                "in models/loras.")
 
 
+def film_x4_gif():
+    g = Graph()
+    model, _, vae, positive, negative = base(g)
+    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=16)
+    sampled = g.add("KSampler", model=model, positive=positive, negative=negative, latent_image=out(latent),
+                    seed=42, steps=20, cfg=7.5, sampler_name="euler", scheduler="normal", denoise=1.0)
+    images = g.add("VAEDecode", samples=out(sampled), vae=vae)
+    smooth = g.add("FILMInterpolate", images=out(images), multiplier=4, method=models.FILM, mode="exact times k/m",
+                   loop=False, batch_size=1)
+    video(g, out(smooth), "film_x4", fmt="image/gif", frame_rate=32.0)
+    return g, ("FILM x4 -> GIF: 16 frames become 61 at 32 fps",
+               "FILM Interpolate makes 3 new frames between every pair of sampled frames (multiplier 4): "
+               "16 frames at 8 fps become 61 frames at 32 fps, the same length in time and much smoother. "
+               "Video Combine writes a looping GIF (set loop_count for a fixed number of plays).\n\n"
+               "Interpolation is much cheaper than sampling more frames. No FILM file? method 'flow (no "
+               "weights)' uses optical flow instead.\n"
+               "Models: film_net_fp32.pt (from ComfyUI-Frame-Interpolation) in models/frame_interpolation or "
+               "models/film; mm_sd_v15_v2.ckpt.")
+
+
+def seamless_loop():
+    g = Graph()
+    model, _, vae, positive, negative = base(g)
+    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=32)
+    sampled = windows(g, model, positive, negative, out(latent), closed_loop=True, context_schedule="looped")
+    images = g.add("VAEDecode", samples=out(sampled), vae=vae)
+    smooth = g.add("FILMInterpolate", images=out(images), multiplier=2, method=models.FILM, mode="exact times k/m",
+                   loop=True, batch_size=1)
+    video(g, out(smooth), "seamless_loop", frame_rate=16.0)
+    return g, ("Seamless loop: closed-loop windows + FILM loop mode",
+               "Context Window Sampler with closed_loop on and the 'looped' schedule lets windows wrap around "
+               "the end of the clip, so the last frames are sampled together with the first ones and flow into "
+               "them.\n\nFILM Interpolate with loop on also makes the frames between the last frame and the "
+               "first: 32 frames become 64 at 16 fps and the clip repeats without a jump. Video Combine loops "
+               "it forever (loop_count 0).\n"
+               "Models: mm_sd_v15_v2.ckpt, film_net_fp32.pt in models/frame_interpolation.")
+
+
 EXAMPLES = {
     "txt2vid": txt2vid,
     "long_clip_context_windows": long_clip,
@@ -213,6 +251,8 @@ EXAMPLES = {
     "vid2vid_controlnet": vid2vid_controlnet,
     "sdxl": sdxl,
     "animatelcm": animatelcm,
+    "film_x4_gif": film_x4_gif,
+    "seamless_loop": seamless_loop,
 }
 
 
@@ -304,6 +344,10 @@ def main():
     os.makedirs(EXAMPLES_DIR, exist_ok=True)
     for name, build in EXAMPLES.items():
         graph, note = build()
+        missing = sorted({n["class_type"] for n in graph.nodes.values()} - set(object_info))
+        if missing:
+            print(f"skipped example_workflows/{name}.json: {', '.join(missing)} not registered")
+            continue
         with open(os.path.join(EXAMPLES_DIR, f"{name}.json"), "w") as f:
             workflow = ui_format(graph, note, object_info)
             json.dump(workflow, f, indent=1)

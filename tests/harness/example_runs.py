@@ -46,16 +46,19 @@ PER_EXAMPLE = {
     "txt2vid": {"EmptyLatentImage": {"batch_size": 6}},
     "long_clip_context_windows": {"EmptyLatentImage": {"batch_size": 10},
                                   "ContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
-    "prompt_travel": {"EmptyLatentImage": {"batch_size": 10},
+    "prompt_travel": {"EmptyLatentImage": {"batch_size": 7},
                       "ContextWindowSampler": {"context_length": 4, "context_overlap": 1},
-                      "PromptSchedule": {"text": '"0": "a paper boat on a calm pond",\n"4": "a paper boat in the '
-                                                 'rain",\n"8": "a paper boat in the snow"'}},
+                      "PromptSchedule": {"text": '"0": "a paper boat on a calm pond",\n"3": "a paper boat in the '
+                                                 'rain",\n"6": "a paper boat in the snow"'}},
     "motion_lora": {"EmptyLatentImage": {"batch_size": 6}},
     "img2img_start_end": {"EmptyLatentImage": {"batch_size": 6}, "ContextWindowSampler": {"latent_scale": 6.0}},
-    "vid2vid_controlnet": {"TempoLoadVideo": {"frame_load_cap": 6},
-                           "ContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
+    "vid2vid_controlnet": {"TempoLoadVideo": {"frame_load_cap": 5},
+                           "ContextWindowSampler": {"context_length": 3, "context_overlap": 1}},
     "sdxl": {"EmptyLatentImage": {"batch_size": 4}},
     "animatelcm": {"EmptyLatentImage": {"batch_size": 6}},
+    "film_x4_gif": {"EmptyLatentImage": {"batch_size": 4}},
+    "seamless_loop": {"EmptyLatentImage": {"batch_size": 8},
+                      "ContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
 }
 
 
@@ -151,15 +154,20 @@ def write_inputs(input_dir):
 
 
 def expected_frames(prompt):
-    """Frames the clip should have: the latent batch, or the frames Load Video reads."""
+    """Frames the clip should have: the latent batch or the frames Load Video reads, times FILM's multiplier."""
+    frames = None
     for node in prompt.values():
         if node["class_type"] == "EmptyLatentImage":
-            return node["inputs"]["batch_size"]
-    for node in prompt.values():
-        if node["class_type"] == "TempoLoadVideo":
+            frames = node["inputs"]["batch_size"]
+        elif node["class_type"] == "TempoLoadVideo":
             cap = node["inputs"]["frame_load_cap"]
-            return min(cap, INPUT_FRAMES) if cap else INPUT_FRAMES
-    raise AssertionError("no frame source in the prompt")
+            frames = min(cap, INPUT_FRAMES) if cap else INPUT_FRAMES
+    assert frames is not None, "no frame source in the prompt"
+    for node in prompt.values():
+        if node["class_type"] == "FILMInterpolate":
+            m = node["inputs"]["multiplier"]
+            frames = frames * m if node["inputs"]["loop"] else (frames - 1) * m + 1
+    return frames
 
 
 def decode(data):

@@ -114,6 +114,7 @@ def _in_host(call):
 
 
 SDXL_CHECKPOINT = "sd_xl_base_1.0.safetensors"
+FILM = "film_net_fp32.pt"  # ComfyUI-Frame-Interpolation's file (TorchScript v1.0.0 layout)
 CONTROLNET = "control_v11p_sd15_canny_fp16.safetensors"
 LCM_LORA = "AnimateLCM_sd15_t2v_lora.safetensors"
 # file name users have -> layout in tests/fixtures/motion_files.py (channels of the fixture UNets: 320)
@@ -150,6 +151,9 @@ def populate_examples(models_dir, sdxl=True):
         _link(example_motion_path(name), models_dir, "animatediff_models", name)
     _link(controlnet_path(), models_dir, "controlnet", CONTROLNET)
     _link(lcm_lora_path(), models_dir, "loras", LCM_LORA)
+    import film_files
+
+    _link(film_files.cached_film_file("v1.0.0", "small"), models_dir, "frame_interpolation", FILM)
     if sdxl:
         _link(sdxl_checkpoint_path(), models_dir, "checkpoints", SDXL_CHECKPOINT)
     return models_dir
