@@ -284,10 +284,38 @@ def layout_notes(workflow, chars_per_line=48, line_height=18):
     return workflow
 
 
+# Extra height some nodes need beyond a row per widget: text boxes, the schedule status line, Load Video's preview.
+MULTILINE_HEIGHT = 64
+EXTRA_HEIGHT = {"PromptSchedule": 64, "TempoLoadVideo": 240, "LoadImage": 240}
+
+
+def fit_nodes(workflow, object_info, gap=40):
+    """Gives nodes with text boxes or previews the height they need and restacks each column without overlaps."""
+    for node in workflow["nodes"]:
+        info = object_info.get(node["type"])
+        if info is None:
+            continue
+        declared = {**info["input"].get("required", {}), **info["input"].get("optional", {})}
+        multiline = sum(1 for spec in declared.values()
+                        if spec[0] == "STRING" and len(spec) > 1 and spec[1].get("multiline"))
+        node["size"][1] += multiline * MULTILINE_HEIGHT + EXTRA_HEIGHT.get(node["type"], 0)
+    columns = {}
+    for node in workflow["nodes"]:
+        if node["type"] != "Note":
+            columns.setdefault(node["pos"][0], []).append(node)
+    for nodes in columns.values():
+        y = None
+        for node in sorted(nodes, key=lambda n: n["pos"][1]):
+            if y is not None:
+                node["pos"] = [node["pos"][0], y]
+            y = node["pos"][1] + node["size"][1] + gap
+    return workflow
+
+
 def ui_format(graph, note, object_info):
     """The UI-format file for a graph description, as the frontend itself would save it."""
     workflow = to_ui(graph.nodes, object_info, [note])
-    return link_outputs(layout_notes(frontend_order(workflow, object_info)))
+    return link_outputs(fit_nodes(layout_notes(frontend_order(workflow, object_info)), object_info))
 
 
 LINK_COLOURS = {"MODEL": "#b39ddb", "CLIP": "#ffd500", "VAE": "#ff6e6e", "CONDITIONING": "#ffa931",

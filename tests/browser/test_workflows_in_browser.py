@@ -126,6 +126,8 @@ def test_example_loads_with_no_missing_nodes_or_widget_errors(page, name):
     new = page.console_messages[before:]
     assert not [m for m in new if "funky" in m[1] or "PATCH" in m[1]], "the frontend patched the file's links"
     assert not pack_errors(page), pack_errors(page)
+    if any(n["type"] == "PromptSchedule" for n in workflow["nodes"]):  # the example's schedule reads cleanly
+        assert wait_status(page, "ok", "frames")["text"].endswith("keyframes · 3 prompts")
     fit_view(page)
     shot(page, f"example-{name}")
 

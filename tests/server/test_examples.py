@@ -46,7 +46,8 @@ def timings():
 
 def test_every_issue_example_is_there():
     assert set(EXAMPLES) >= {"txt2vid", "long_clip_context_windows", "prompt_travel", "motion_lora",
-                             "img2img_start_end", "vid2vid_controlnet", "sdxl", "animatelcm"}
+                             "img2img_start_end", "vid2vid_controlnet", "sdxl", "animatelcm", "film_x4_gif",
+                             "seamless_loop"}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -112,7 +113,7 @@ def test_ten_mixed_prompts_queued_back_to_back_all_complete(comfy, object_info):
 def test_object_info_describes_every_input_of_every_tempo_node(object_info):
     ours = {name: node for name, node in object_info.items() if node["category"].startswith("Tempo/")}
     assert {"LoadMotionModule", "ApplyMotionLoRA", "PromptSchedule", "ContextWindowSampler", "TempoVideoCombine",
-            "TempoLoadVideo"} <= set(ours)
+            "TempoLoadVideo", "FILMInterpolate"} <= set(ours)
     missing = []
     for name, node in ours.items():
         for field in ("display_name", "description"):
