@@ -43,8 +43,9 @@ class TempoContextHandler(cw.IndexListContextHandler):
         self.schedule = schedule
         self.windows_per_batch = windows_per_batch  # 0: as many as fit in free memory
         self.on_window = None  # callable(step, windows done, windows this step)
-        self._resized = collections.OrderedDict()
-        self._resized_limit = 64
+        self._resized = collections.OrderedDict()  # window slices of the conds, least recently used first
+        self._resized_bytes = 0
+        self.slice_budget = 256 * 2 ** 20  # bytes of sliced tensors kept for reuse; more are rebuilt when needed
         self.stats = collections.Counter()
 
     # ---- which windows ---------------------------------------------------------------------------------------
@@ -86,9 +87,12 @@ class TempoContextHandler(cw.IndexListContextHandler):
                     sliced[name] = value._copy_with(window.get_tensor(tensor, device))
             new["model_conds"] = sliced
         self.stats["cond_slices_built"] += 1
-        self._resized[key] = (cond_in, resized)
-        while len(self._resized) > self._resized_limit:
-            self._resized.popitem(last=False)
+        size = _sliced_bytes(cond_in, resized)
+        self._resized[key] = (cond_in, resized, size)
+        self._resized_bytes += size
+        while self._resized_bytes > self.slice_budget and len(self._resized) > 1:
+            _, (_, _, dropped) = self._resized.popitem(last=False)
+            self._resized_bytes -= dropped
         return resized
 
     @staticmethod
@@ -268,3 +272,21 @@ class TempoContextHandler(cw.IndexListContextHandler):
         self.stats["windows"] += len(prepared)
         logging.debug("Tempo: %d windows in one UNet call", len(prepared))
         return results
+
+
+def _sliced_bytes(original, resized):
+    """Bytes of the tensors a window's conds hold that the full conds do not (the slices)."""
+    def tensors(cond):
+        for value in cond.values():
+            if isinstance(value, torch.Tensor):
+                yield value
+            elif isinstance(value, dict):
+                for inner in value.values():
+                    inner = getattr(inner, "cond", inner)
+                    if isinstance(inner, torch.Tensor):
+                        yield inner
+    total = 0
+    for full, window in zip(original, resized):
+        kept = {id(t) for t in tensors(full)}
+        total += sum(t.numel() * t.element_size() for t in tensors(window) if id(t) not in kept)
+    return total
