@@ -269,7 +269,10 @@ def link_outputs(workflow):
     return workflow
 
 
-def layout_notes(workflow, chars_per_line=48, line_height=18):
+NOTE_WIDTH = 400
+
+
+def layout_notes(workflow, chars_per_line=58, line_height=18):
     """Makes each Note tall enough for its text, moving the notes below it down."""
     y = None
     for node in workflow["nodes"]:
@@ -277,9 +280,9 @@ def layout_notes(workflow, chars_per_line=48, line_height=18):
             continue
         text = node["widgets_values"][0]
         lines = sum(1 + len(line) // chars_per_line for line in text.split("\n"))
-        node["size"] = [node["size"][0], max(node["size"][1], 40 + lines * line_height)]
-        if y is not None:
-            node["pos"] = [node["pos"][0], y]
+        # The frontend gives a node with a text box at least 400 px of width: the note reaches left of the graph.
+        node["size"] = [NOTE_WIDTH, max(node["size"][1], 40 + lines * line_height)]
+        node["pos"] = [-(NOTE_WIDTH - 340), node["pos"][1] if y is None else y]
         y = node["pos"][1] + node["size"][1] + 40
     return workflow
 
