@@ -64,10 +64,14 @@ def test_per_frame_prompts_are_sliced_per_window(checkpoint, travel, travel_refe
     progress = []
     monkeypatch.setattr(comfy.utils, "PROGRESS_BAR_HOOK", lambda value, total, preview, node_id=None:
                         progress.append((value, total)))
-    out = windowed(model, positive, negative, 10, context_schedule=schedule, context_length=4, context_overlap=1)
+    # static: one window per model call; looped: its 4 windows in one call (the batched path)
+    per_batch = 1 if schedule == "static" else 4
+    out = windowed(model, positive, negative, 10, context_schedule=schedule, context_length=4, context_overlap=1,
+                   windows_per_batch=per_batch)
     assert torch.allclose(out, travel_reference, atol=1e-4)
     windows = 3 if schedule == "static" else 4
-    assert [v for v, _ in progress] == list(range(1, windows + 1)) + [windows]  # per window, then the step's end
+    reports = list(range(per_batch, windows + 1, per_batch))
+    assert [v for v, _ in progress] == reports + [windows]  # per window (or batch), then at the step's end
     assert {t for _, t in progress} == {windows}
 
 
@@ -105,7 +109,7 @@ def test_every_host_sampler_works_in_windows(checkpoint, sampler, steps):
     model, clip, _ = checkpoint
     pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
     out = windowed(model, pos, neg, 3, sampler=sampler, context_schedule="uniform", context_length=2,
-                   context_overlap=1, steps=steps)
+                   context_overlap=1, steps=steps, windows_per_batch=2)
     assert torch.allclose(out, ksampler(model, pos, neg, 3, sampler=sampler, steps=steps), atol=1e-4)
 
 
