@@ -3,27 +3,15 @@ import os
 
 import pytest
 from comfy_fixtures import ARTIFACTS
-from playwright.sync_api import sync_playwright
+from frontend import open_frontend
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
 def page(comfy, tmp_path_factory):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        page = context.new_page()
-        page.console_messages = []
-        page.on("console", lambda m: page.console_messages.append((m.type, m.text, m.location.get("url", ""))))
-        page.on("pageerror", lambda e: page.console_messages.append(("pageerror", str(e), "")))
-        page.goto(comfy.url)
-        page.wait_for_function("window.app && window.app.graph && window.LiteGraph", timeout=90_000)
-        page.wait_for_function("Object.keys(window.LiteGraph.registered_node_types).length > 100", timeout=60_000)
+    with open_frontend(comfy.url) as page:
         yield page
         page.screenshot(path=os.path.join(ARTIFACTS, "frontend.png"))
-        browser.close()
 
 
 def test_pack_nodes_are_in_the_node_library(page, comfy):

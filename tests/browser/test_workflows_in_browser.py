@@ -8,11 +8,9 @@ import os
 import pytest
 from comfy_fixtures import ARTIFACTS
 from example_runs import EXAMPLES, example_prompt, load_example, write_inputs
-from playwright.sync_api import sync_playwright
+from frontend import open_frontend
 import models
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # A returning user: no first-run template dialog, no banner, no minimap over the canvas; full node detail at
 # every zoom, so the screenshots of whole workflows stay readable.
 SETTINGS = {"Comfy.TutorialCompleted": True, "Comfy.Minimap.Visible": False, "LiteGraph.Canvas.MinFontSizeForLOD": 0}
@@ -70,20 +68,9 @@ def object_info(comfy, models_dir):
 
 @pytest.fixture(scope="module")
 def page(comfy, object_info):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.add_init_script(INIT_SCRIPT)
-        page = context.new_page()
-        page.console_messages = []
-        page.on("console", lambda m: page.console_messages.append((m.type, m.text, m.location.get("url", ""))))
-        page.on("pageerror", lambda e: page.console_messages.append(("pageerror", str(e), "")))
-        page.goto(comfy.url)
-        page.wait_for_function("window.app && window.app.graph && window.LiteGraph", timeout=90_000)
-        page.wait_for_function("Object.keys(window.LiteGraph.registered_node_types).length > 100", timeout=60_000)
+    with open_frontend(comfy.url, INIT_SCRIPT) as page:
         page.evaluate(HELPERS)
         yield page
-        browser.close()
 
 
 def fit_view(page):
