@@ -13,8 +13,8 @@ BAR_WIDTH = 32
 BARS = torch.tensor([[1, 1, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0]],
                     dtype=torch.float32) * 0.75
 PATTERNS = {
-    "ramp": (torch.arange(256, dtype=torch.float32) / 255)[None, :, None].expand(32, 256, 3),
-    "bars": BARS.repeat_interleave(BAR_WIDTH, 0)[None].expand(32, 256, 3),
+    "ramp": (torch.arange(256, dtype=torch.float32) / 255)[None, :, None].expand(64, 256, 3),
+    "bars": BARS.repeat_interleave(BAR_WIDTH, 0)[None].expand(64, 256, 3),
 }
 VIDEO_FORMATS = [(name, "yuv420p") for name in available_formats() if name.startswith("video/")]
 
@@ -39,7 +39,8 @@ def test_conversion_is_bt709_limited_range(rgb, codes8, codes10):
 
 @pytest.mark.parametrize("name", [name for name, _ in VIDEO_FORMATS])
 def test_streams_are_tagged_bt709_limited(tmp_path, name):
-    result = combine(ImageFrames(torch.rand(2, 32, 32, 3)), str(tmp_path), "tags", CombineOptions(name))
+    noise = torch.rand(2, 64, 64, 3, generator=torch.Generator().manual_seed(0))
+    result = combine(ImageFrames(noise), str(tmp_path), "tags", CombineOptions(name))
     with av.open(result.files[0]) as container:
         frame = next(container.decode(video=0))
     # 1 = BT.709 for primaries, transfer and matrix; range 1 = limited ("MPEG", "TV")

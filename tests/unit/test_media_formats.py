@@ -12,7 +12,7 @@ from media import FORMATS, CombineOptions, ImageFrames, MediaError, available_fo
 
 # Frame i is a flat grey of level 40*i, so the play order can be read back from any format.
 LEVELS = torch.arange(6, dtype=torch.float32) * 40 / 255
-CLIP = LEVELS[:, None, None, None].expand(6, 48, 64, 3).contiguous()
+CLIP = LEVELS[:, None, None, None].expand(6, 64, 80, 3).contiguous()  # 64 rows: the H.265 minimum
 ANIMATIONS = [name for name in available_formats() if name != "image/png"]
 
 
@@ -52,7 +52,7 @@ def test_every_format_reads_back(tmp_path, name):
     result = write(tmp_path, format=name, frame_rate=12)
     levels, size, rate = read_back(result.files[0])
     assert near(levels, [round(40 * i) for i in range(6)])
-    assert size == (64, 48)
+    assert size == (80, 64)
     assert abs(float(rate) - 12) < 0.5  # GIF delays are whole hundredths of a second
     assert result.filename == os.path.basename(result.files[0]) and result.frame_rate == 12
 
@@ -69,7 +69,7 @@ def test_every_chroma_choice_encodes_as_its_pixel_format(tmp_path, name, chroma)
 def test_png_sequence_is_a_folder_of_frames(tmp_path):
     result = write(tmp_path, format="image/png", pingpong=True)
     assert result.subfolder == "clip_00001" and len(result.files) == 10
-    assert all(Image.open(path).size == (64, 48) for path in result.files)
+    assert all(Image.open(path).size == (80, 64) for path in result.files)
     assert result.filename == "clip_00001_00000.png"
 
 
@@ -126,11 +126,21 @@ def test_bad_options_are_refused_before_writing(tmp_path, options, field):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.skipif("video/av1-webm" not in available_formats(), reason="no AV1 encoder in this FFmpeg")
-def test_av1_refuses_frames_its_encoder_stalls_on(tmp_path):
-    with pytest.raises(MediaError, match="at least 32 pixels"):
-        write(tmp_path, torch.rand(2, 16, 128, 3), format="video/av1-webm")
-    assert not any(name.endswith(".webm") for name in os.listdir(tmp_path))
+@pytest.mark.parametrize("name, side", [
+    pytest.param("video/av1-webm", 32, marks=pytest.mark.skipif(
+        "video/av1-webm" not in available_formats(), reason="no AV1 encoder in this FFmpeg")),
+    ("video/h265-mp4", 64),
+])
+def test_encoders_refuse_frames_they_fail_on(tmp_path, name, side):
+    with pytest.raises(MediaError, match=f"at least {side} pixels"):
+        write(tmp_path, torch.rand(2, side - 16, 128, 3), format=name)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3])
+def test_h265_clips_shorter_than_its_reordering_delay_are_written(tmp_path, frames):
+    levels, size, _ = read_back(write(tmp_path, torch.rand(frames, 64, 64, 3), format="video/h265-mp4").files[0])
+    assert (len(levels), size) == (frames, (64, 64))
 
 
 def test_a_failed_encode_leaves_no_file(tmp_path):

@@ -12,7 +12,7 @@ from media import CombineOptions, ImageFrames, available_formats, combine
 
 METADATA = {"prompt": {"3": {"class_type": "KSampler", "inputs": {"seed": 1}}},
             "workflow": {"nodes": [{"id": 3, "type": "KSampler"}], "links": [], "version": 0.4}}
-CLIP = torch.rand(3, 32, 32, 3)
+CLIP = torch.rand(3, 64, 64, 3, generator=torch.Generator().manual_seed(0))  # 64: the H.265 minimum
 
 
 def write(tmp_path, name, metadata=METADATA):
@@ -130,7 +130,7 @@ def test_a_one_frame_webp_gets_the_extended_header_its_exif_needs(tmp_path):
     path = combine(ImageFrames(CLIP[:1]), str(tmp_path), "one", CombineOptions("image/webp"), METADATA).files[0]
     data = open(path, "rb").read()
     assert data[12:16] == b"VP8X" and data[20] & 0x08
-    assert webp_exif_entries(data) == METADATA and Image.open(path).size == (32, 32)
+    assert webp_exif_entries(data) == METADATA and Image.open(path).size == (64, 64)
 
 
 @pytest.mark.parametrize("name", [n for n in available_formats() if n != "image/png"])
