@@ -16,6 +16,7 @@ ARTIFACTS = os.path.join(comfy_server.CHECKOUT, "test-artifacts")
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory):
     path = models.populate(str(tmp_path_factory.mktemp("models")))
+    models.link_film(path)
     motion_dir = os.path.join(path, "animatediff_models")
     # Bad input users meet: a download cut short, and an image checkpoint in the motion folder.
     with open(models.motion_path("mm_sd_v15_v2.ckpt"), "rb") as f:

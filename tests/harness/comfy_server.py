@@ -80,9 +80,15 @@ class ComfyServer:
     def queue(self, prompt, client_id="tempo-tests"):
         """POST /prompt. Returns the prompt id, or raises PromptRejected with the server's JSON error."""
         try:
-            return json.loads(self.request("/prompt", {"prompt": prompt, "client_id": client_id}))["prompt_id"]
+            reply = json.loads(self.request("/prompt", {"prompt": prompt, "client_id": client_id}))
         except urllib.error.HTTPError as e:
             raise PromptRejected(json.loads(e.read())) from None
+        # ComfyUI queues a prompt when some of its outputs validate and silently drops the others; the part it
+        # runs is waited for so that the next test starts on an idle server.
+        if reply.get("node_errors"):
+            self.wait(reply["prompt_id"])
+            raise PromptRejected(reply)
+        return reply["prompt_id"]
 
     def wait(self, prompt_id, timeout=600):
         """Polls /history until the prompt finished; returns its history entry."""

@@ -143,6 +143,12 @@ def lcm_lora_path():
     return _cached("lora-sd15-attn-320.safetensors", _in_host("example_files.write_sd15_lora"))
 
 
+def link_film(models_dir):
+    import film_files
+
+    _link(film_files.cached_film_file("v1.0.0", "small"), models_dir, "frame_interpolation", FILM)
+
+
 def populate_examples(models_dir, sdxl=True):
     """populate() plus every model file the example workflows name (sdxl=False leaves out the 1.6 GB SDXL
     checkpoint, whose text encoders are real-size); returns models_dir."""
@@ -151,9 +157,7 @@ def populate_examples(models_dir, sdxl=True):
         _link(example_motion_path(name), models_dir, "animatediff_models", name)
     _link(controlnet_path(), models_dir, "controlnet", CONTROLNET)
     _link(lcm_lora_path(), models_dir, "loras", LCM_LORA)
-    import film_files
-
-    _link(film_files.cached_film_file("v1.0.0", "small"), models_dir, "frame_interpolation", FILM)
+    link_film(models_dir)
     if sdxl:
         _link(sdxl_checkpoint_path(), models_dir, "checkpoints", SDXL_CHECKPOINT)
     return models_dir

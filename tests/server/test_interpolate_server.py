@@ -32,3 +32,8 @@ def test_frame_counts(comfy, method, multiplier, loop, expected):
 def test_crossfade_midpoint_is_the_mean_of_its_neighbours(comfy):
     frames = np.stack(interpolated(comfy, "crossfade (no weights)", 2)).astype(float)
     assert np.abs(frames[1] - (frames[0] + frames[2]) / 2).max() <= 1.0
+
+
+def test_film_file_interpolates(comfy):
+    frames = interpolated(comfy, "film_net_fp32.pt", 2)
+    assert len(frames) == (FRAMES - 1) * 2 + 1
