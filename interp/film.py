@@ -11,12 +11,17 @@ Module and parameter names are those of the PyTorch port's v1.0.2 release (every
 block), the layout film_formats.py converts every file to, so its state dict loads as is.
 """
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .warp import warp
+
+# Fine levels are computed in strips of rows whose concatenated input holds about this many values (32 MB in
+# fp32); see in_strips.
+STRIP_VALUES = 1 << 23
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,25 @@ class FilmConfig:
     def aligned_channels(self, level):
         """What the fusion sees per level: both warped frames (image + features) and both scaled flows."""
         return 2 * (3 + self.feature_channels(level)) + 2 * 2
+
+
+def in_strips(compute, height, width, channels, halo):
+    """compute(top, bottom) -> a level's output rows top..bottom, run strip by strip and put together; channels
+    is the width of the input its first conv reads.
+
+    Only one strip's inputs and activations are alive at a time, so the working memory of a level no longer
+    grows with the frame. A k×k conv reads (k - 1) / 2 rows past each output row; where a strip is cut, those
+    rows are the conv's zero padding, not the neighbours. Each strip is computed `halo` rows wider on both sides
+    (one per conv) and trimmed, so every kept row sees exactly the inputs it sees in one pass."""
+    rows = max(1, STRIP_VALUES // (width * channels))
+    if height <= rows:
+        return compute(0, height)
+    parts = []
+    for lo in range(0, height, rows):
+        hi = min(lo + rows, height)
+        top, bottom = max(0, lo - halo), min(height, hi + halo)
+        parts.append(compute(top, bottom)[..., lo - top:hi - top, :])
+    return torch.cat(parts, dim=-2)
 
 
 class Conv(nn.Sequential):
@@ -122,6 +146,8 @@ class FlowEstimator(nn.Module):
         layers = [Conv(in_channels if k == 0 else filters, filters, 3) for k in range(convs)]
         layers += [Conv(filters, filters // 2, 1), Conv(filters // 2, 2, 1, activation=False)]
         self._convs = nn.ModuleList(layers)
+        self.in_channels = in_channels
+        self.halo = convs  # rows read past a strip's edge: one per 3×3 conv
 
     def forward(self, features_a, features_b):
         x = torch.cat([features_a, features_b], dim=1)
@@ -152,9 +178,13 @@ class PyramidFlowEstimator(nn.Module):
         flow = self.estimator(coarsest)(features_a[coarsest], features_b[coarsest])
         flows = [flow]
         for level in reversed(range(coarsest)):
-            flow = F.interpolate(2 * flow, size=features_a[level].shape[-2:], mode="bilinear", align_corners=False)
-            residual = self.estimator(level)(features_a[level], warp(features_b[level], flow))
-            flow = residual + flow
+            height, width = features_a[level].shape[-2:]
+            flow = F.interpolate(2 * flow, size=(height, width), mode="bilinear", align_corners=False)
+            estimator, a, b, coarse = self.estimator(level), features_a[level], features_b[level], flow
+
+            def residual(top, bottom):
+                return estimator(a[..., top:bottom, :], warp(b, coarse[..., top:bottom, :], top))
+            flow = in_strips(residual, height, width, estimator.in_channels, estimator.halo) + flow
             flows.insert(0, flow)
         return flows[:levels]
 
@@ -163,8 +193,9 @@ class Fusion(nn.Module):
     """U-Net decoder over the aligned pyramid, coarsest level first: nearest ×2, a 2×2 conv, concatenation with
     the level's aligned frames and flows, two 3×3 convs; a 1×1 conv makes the RGB frame.
 
-    aligned(level) gives a level's inputs as a list of parts when the decoder reaches it, concatenated once with
-    the decoder's own channels; so only one level's warped frames are alive at a time."""
+    aligned(level, top, bottom) gives rows top..bottom of a level's inputs as a list of parts when the decoder
+    reaches them, concatenated once with the decoder's own channels; fine levels go in strips of rows, so only
+    one strip's warped frames are alive at a time."""
 
     def __init__(self, config):
         super().__init__()
@@ -180,16 +211,27 @@ class Fusion(nn.Module):
             in_channels = width
         self.output_conv = nn.Conv2d(config.fusion_filters[0], 3, 1)
 
-    def forward(self, aligned):
+    # rows read past a strip's edge: the 2×2 upsampling conv reads one below, each 3×3 conv one either side
+    halo = 3
+
+    def forward(self, aligned, sizes):
+        """sizes: (height, width) of every level, finest first."""
         levels = len(self.convs) + 1
-        x = torch.cat(aligned(levels - 1), dim=1)
-        for (upsample, conv_a, conv_b), level in zip(self.convs, reversed(range(levels - 1))):
-            skip = aligned(level)
-            x = upsample(F.interpolate(x, size=skip[0].shape[-2:], mode="nearest"))
-            x = torch.cat([*skip, x], dim=1)
-            del skip  # now copied into x: free the warped frames before the convs run
-            x = conv_b(conv_a(x))
-        return self.output_conv(x)
+        x = torch.cat(aligned(levels - 1, 0, sizes[levels - 1][0]), dim=1)
+        for convs, level in zip(self.convs, reversed(range(levels - 1))):
+            decode = partial(self.decode, x, aligned, convs, level, sizes[level])
+            x = in_strips(decode, *sizes[level], convs[1][0].in_channels, self.halo)
+        return x
+
+    def decode(self, coarse, aligned, convs, level, size, top, bottom):
+        """Rows top..bottom of a level: the coarser level upsampled and joined with the level's aligned inputs,
+        two convs; at the finest level, the RGB frame."""
+        upsample, conv_a, conv_b = convs
+        height, width = size
+        rows = torch.arange(top, bottom, device=coarse.device) * coarse.shape[-2] // height  # what nearest ×2 reads
+        up = F.interpolate(coarse[..., rows, :], size=(bottom - top, width), mode="nearest")
+        y = conv_b(conv_a(torch.cat([*aligned(level, top, bottom), upsample(up)], dim=1)))
+        return self.output_conv(y) if level == 0 else y
 
 
 class FILM(nn.Module):
@@ -223,10 +265,10 @@ class FILM(nn.Module):
         forward, backward = flows
         t = torch.as_tensor(t, device=a[0].device).reshape(-1, 1, 1, 1).to(a[0].dtype)  # (B,1), or one float
 
-        def aligned(level):
-            to_0, to_1 = backward[level] * t, forward[level] * (1 - t)
-            return [warp(a[level], to_0), warp(b[level], to_1), to_0, to_1]
-        return self.fuse(aligned)
+        def aligned(level, top, bottom):
+            to_0, to_1 = backward[level][..., top:bottom, :] * t, forward[level][..., top:bottom, :] * (1 - t)
+            return [warp(a[level], to_0, top), warp(b[level], to_1, top), to_0, to_1]
+        return self.fuse(aligned, [p.shape[-2:] for p in a])
 
     def forward(self, x0, x1, dt):
         # Both frames through the extractor as one batch: the same work in half as many calls.

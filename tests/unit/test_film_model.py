@@ -13,7 +13,7 @@ from safetensors.torch import save_file
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
 import film_files  # noqa: E402
 
-from interp import FilmFormatError, load_film  # noqa: E402
+from interp import FilmFormatError, film, load_film  # noqa: E402
 from interp.film_formats import detect_layout  # noqa: E402
 from interp.warp import warp  # noqa: E402
 
@@ -81,6 +81,17 @@ def test_config_is_read_from_the_file():
         assert (shallow.sub_levels, shallow.pyramid_levels, shallow.fusion_levels) == (3, 5, 4)
         assert shallow.flow_convs == (2, 1, 2) and shallow.flow_filters == (8, 8, 12)
         assert shallow.min_size == 16
+
+
+@pytest.mark.parametrize("height, width", [(72, 100), (97, 131)])
+def test_levels_computed_in_strips_match_the_torchscript_forward(monkeypatch, height, width):
+    """Strips of a few rows at every fine level (cuts inside every conv's reach, odd sizes included)."""
+    path = film_files.cached_film_file("v1.0.2", "small")
+    reference, native = scripted(path), load_film(path)
+    monkeypatch.setattr(film, "STRIP_VALUES", 7 * width * 32)  # 10 rows of the finest fusion input (22 channels)
+    x0, x1 = pair(height=height, width=width, seed=2)
+    with torch.no_grad():
+        assert (native(x0, x1, at(0.4)) - reference(x0, x1, at(0.4))).abs().max() < TOLERANCE
 
 
 @pytest.mark.parametrize("config", ["small", "shallow"])
