@@ -19,14 +19,7 @@ from interp.methods import Crossfade  # noqa: E402
 from interp.timing import exact_schedule, midpoint_schedule, step_time  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small FILM configs run hundreds of tiny ops: on a busy 2-core machine a second OpenMP thread makes each
-    op wait for a descheduled peer, 20x slower. Results do not depend on it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class Recorder(Crossfade):

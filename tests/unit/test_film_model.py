@@ -22,14 +22,7 @@ MANIFEST = os.environ.get("TEMPO_FILM_MANIFEST", "/work/shared/formats/manifests
 TOLERANCE = 1e-4
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small FILM configs run hundreds of tiny ops: on a busy 2-core machine a second OpenMP thread makes each
-    op wait for a descheduled peer, 20x slower. Results do not depend on it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def pair(batch=1, height=64, width=80, seed=0):
