@@ -19,16 +19,9 @@ def setup(motion=True):
     import comfy_host
 
     comfy_host.prepare()
-    import importlib.util
-
+    comfy_host.import_pack(CHECKOUT)
     import comfy.sd
     import models
-
-    spec = importlib.util.spec_from_file_location("tempo", os.path.join(CHECKOUT, "__init__.py"),
-                                                  submodule_search_locations=[CHECKOUT])
-    pack = importlib.util.module_from_spec(spec)
-    sys.modules["tempo"] = pack
-    spec.loader.exec_module(pack)
     from tempo.nodes.motion_model import LoadMotionModule
 
     model, clip, vae, _ = comfy.sd.load_checkpoint_guess_config(models.checkpoint_path())
