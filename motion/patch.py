@@ -240,9 +240,20 @@ def attach(model_patcher, motion_model, settings, schedule=None):
         patched.add_wrapper_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY, track_frames)
     patched.set_attachments(ATTACHMENT_KEY, attachment)
     # The host's memory manager then moves the motion weights to the sampling device with the UNet.
-    patched.set_additional_models(ATTACHMENT_KEY, [comfy.model_patcher.ModelPatcher(
-        motion_model, load_device=model_patcher.load_device, offload_device=model_patcher.offload_device)])
+    patched.set_additional_models(ATTACHMENT_KEY, [_host_patcher(motion_model, model_patcher)])
     return patched
+
+
+def _host_patcher(motion_model, model_patcher):
+    """The ModelPatcher through which the host loads motion_model: one per motion model and device pair, kept on
+    the model so that it lives exactly as long as the weights. A patcher dropped with a workflow's clone while
+    its (cached) model lives on makes the host suspect a leak and run a full garbage collection."""
+    devices = (model_patcher.load_device, model_patcher.offload_device)
+    patchers = motion_model.__dict__.setdefault("_host_patchers", {})
+    if devices not in patchers:
+        patchers[devices] = comfy.model_patcher.ModelPatcher(motion_model, load_device=devices[0],
+                                                             offload_device=devices[1])
+    return patchers[devices]
 
 
 def _detach(patched):

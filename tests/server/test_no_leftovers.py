@@ -52,3 +52,13 @@ def test_after_an_interrupt(comfy, fresh_image):
     entry = comfy.wait(prompt_id)
     assert entry["status"]["status_str"] == "error"
     assert np.array_equal(txt2img(comfy, "after_interrupt"), fresh_image)
+
+
+def test_a_replaced_motion_attachment_leaves_nothing_for_the_host_to_hunt(comfy):
+    """Each new motion_scale makes a new patched model and drops the last one, while the loaded motion model
+    stays cached: the host must not find a model whose patcher died before it (its 'memory leak' check)."""
+    for scale in (0.9, 1.1, 1.2):
+        entry = comfy.run(txt2vid(frames=2, steps=1, motion="mm_sd_v15_v2.ckpt", motion_scale=scale,
+                                  save=False).prompt())
+        assert entry["status"]["status_str"] == "success", execution_error(entry)
+    assert "Potential memory leak detected with model MotionModel" not in comfy.tail(200000)
