@@ -14,7 +14,6 @@ sys.path.insert(0, os.path.join(CHECKOUT, "tests", "harness"))
 import comfy_server  # noqa: E402
 import models  # noqa: E402
 from graphs import Graph, out  # noqa: E402
-from example_runs import frontend_order  # noqa: E402
 from ui_workflow import to_ui  # noqa: E402
 
 EXAMPLES_DIR = os.path.join(CHECKOUT, "example_workflows")
@@ -256,19 +255,6 @@ EXAMPLES = {
 }
 
 
-def link_outputs(workflow):
-    """Lists every link in its origin's output slot as well as in its target's input slot, as the frontend
-    saves a graph (ui_workflow.to_ui fills an output's list only for links made before that node was written,
-    and the frontend's workflow validation reports and patches each missing one)."""
-    by_id = {node["id"]: node for node in workflow["nodes"]}
-    for node in workflow["nodes"]:
-        for output in node.get("outputs", []):
-            output["links"] = []
-    for link_id, origin, slot, _target, _target_slot, _kind in workflow["links"]:
-        by_id[origin]["outputs"][slot]["links"].append(link_id)
-    return workflow
-
-
 NOTE_WIDTH = 400
 
 
@@ -317,8 +303,7 @@ def fit_nodes(workflow, object_info, gap=40):
 
 def ui_format(graph, note, object_info):
     """The UI-format file for a graph description, as the frontend itself would save it."""
-    workflow = to_ui(graph.nodes, object_info, [note])
-    return link_outputs(fit_nodes(layout_notes(frontend_order(workflow, object_info)), object_info))
+    return fit_nodes(layout_notes(to_ui(graph.nodes, object_info, [note])), object_info)
 
 
 LINK_COLOURS = {"MODEL": "#b39ddb", "CLIP": "#ffd500", "VAE": "#ff6e6e", "CONDITIONING": "#ffa931",

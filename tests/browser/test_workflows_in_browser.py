@@ -7,9 +7,12 @@ import os
 
 import pytest
 from comfy_fixtures import ARTIFACTS
-from example_runs import EXAMPLES, example_prompt, load_example, write_inputs
+from example_runs import EXAMPLES, load_example, write_inputs
 from frontend import open_frontend
+from graphs import Graph, out
 import models
+from ui_workflow import to_ui
+from workflow import to_api
 
 # A returning user: no first-run template dialog, no banner, no minimap over the canvas; full node detail at
 # every zoom, so the screenshots of whole workflows stay readable.
@@ -125,7 +128,7 @@ def test_frontend_prompt_equals_the_converter(page, object_info, name):
     workflow = load_example(name)
     load(page, name, workflow)
     frontend = page.evaluate("async () => (await app.graphToPrompt()).output")
-    ours = example_prompt(workflow, object_info)
+    ours = to_api(workflow, object_info)
     assert set(frontend) == set(ours)
     for node_id, node in ours.items():
         declared = object_info[node["class_type"]]["input"]
@@ -134,6 +137,37 @@ def test_frontend_prompt_equals_the_converter(page, object_info, name):
         sent = {k: v for k, v in frontend[node_id]["inputs"].items() if k in names}
         assert frontend[node_id]["class_type"] == node["class_type"]
         assert sent == node["inputs"], (name, node_id, node["class_type"])
+
+
+def test_converter_writes_what_the_frontend_saves(page, object_info):
+    """ui_workflow.to_ui against the frontend's own serialize(): the upload button's value where the frontend
+    keeps it (after widgets that follow the file combo, and after optional widgets when the server sends
+    input_order), and every output listing the links that leave it (nodes are written before their targets)."""
+    probe = json.loads(json.dumps(object_info["LoadImageMask"]))
+    probe.update(name="TempoProbeUpload", display_name="TempoProbeUpload")
+    probe["input"]["optional"] = {"strength": ["FLOAT", {"default": 0.5}]}
+    probe["input_order"] = {"required": ["image", "channel"], "optional": ["strength"]}
+    page.evaluate("async (d) => { await app.registerNodeDef(d.name, d); }", probe)
+    g = Graph()
+    image = g.add("LoadImage", image="start_frame.png")
+    inverted = g.add("ImageInvert", image=out(image))
+    g.add("ImageInvert", image=out(inverted))
+    g.add("ImageToMask", image=out(inverted), channel="red")
+    g.add("LoadImageMask", image="end_frame.png", channel="green")
+    probed = g.add("TempoProbeUpload", image="end_frame.png", channel="blue", strength=0.25)
+    g.add("LoadVideo", file="input_video.mp4")
+    g.add("TempoLoadVideo", video="input_video.mp4", frame_load_cap=5, custom_height=256)
+    workflow = to_ui(g.nodes, {**object_info, "TempoProbeUpload": probe})
+    before = len(page.console_messages)
+    load(page, "converter", workflow)
+    saved = {n["id"]: n for n in page.evaluate("app.graph.serialize()")["nodes"]}
+    assert not [m for m in page.console_messages[before:] if "funky" in m[1] or "PATCH" in m[1]]
+    for node in workflow["nodes"]:
+        now = saved[node["id"]]
+        # The frontend may save values of its own display widgets (a video preview's) after the declared ones.
+        assert now["widgets_values"][:len(node["widgets_values"])] == node["widgets_values"], node["type"]
+        assert [o["links"] or [] for o in now["outputs"]] == [o["links"] for o in node["outputs"]], node["type"]
+    assert saved[int(probed)]["widgets_values"][-1] == "image"  # the probe's button comes after its optional strength
 
 
 def test_template_browser_lists_every_example(page):

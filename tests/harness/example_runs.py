@@ -1,17 +1,10 @@
 """The example workflows (example_workflows/*.json) as the server and browser tiers run them.
 
-    EXAMPLES, load_example(name)             the files
-    example_prompt(workflow, object_info)    UI format -> API prompt (workflow.to_api, see upload values below)
-    fixture_prompt(name, object_info, seed)  the same with fixture sizes: 64x64, 2 steps, cfg 1, shorter clips
+    EXAMPLES, load_example(name)             the files (workflow.to_api makes the API prompt of one)
+    fixture_prompt(name, object_info, seed)  an example's API prompt with fixture sizes: 64x64, 2 steps, cfg 1,
+                                             shorter clips
     write_inputs(input_dir)                  the images and the video the examples load from ComfyUI's input folder
     videos(comfy, entry)                     every video a finished prompt wrote, decoded
-
-Upload values. The frontend gives a combo with image_upload / video_upload an "upload" button widget whose value
-("image") it saves after the node's last *required* widget (its extension appends the button to the required
-inputs), not right after the combo. For LoadImage (one required input) both places are the same; for Load Video
-they are not. `frontend_order` moves the value to where the frontend keeps it (build_examples.py writes the files
-that way) and `converter_order` back to where workflow.to_api / ui_workflow.to_ui currently expect it; both do
-nothing once the converter itself follows the frontend (checked on a probe node).
 """
 import io
 import json
@@ -21,12 +14,10 @@ import av
 import numpy as np
 
 from comfy_server import CHECKOUT
-from ui_workflow import to_ui
-from workflow import extra_widgets, is_widget, to_api
+from workflow import to_api
 
 EXAMPLES_DIR = os.path.join(CHECKOUT, "example_workflows")
 EXAMPLES = sorted(name[:-5] for name in os.listdir(EXAMPLES_DIR) if name.endswith(".json"))
-UPLOAD_FLAGS = ("image_upload", "video_upload", "animated_image_upload", "audio_upload")
 
 SIZE = 64
 STEPS = 2
@@ -67,73 +58,10 @@ def load_example(name):
         return json.load(f)
 
 
-# ---- upload values ---------------------------------------------------------------------------------------------
-
-def _upload_positions(spec_inputs):
-    """For a node whose required inputs hold an upload combo: (k, n), k the number of saved values up to and
-    including the combo's own, n the number of saved values of all required widgets, the upload value left out
-    of both; None for other nodes. The converter keeps the upload value at index k, the frontend at index n."""
-    k, n = None, 0
-    for name, spec in spec_inputs.get("required", {}).items():
-        if not is_widget(spec):
-            continue
-        options = spec[1] if len(spec) > 1 else {}
-        is_upload = any(options.get(flag) for flag in UPLOAD_FLAGS)
-        n += 1 + len(extra_widgets(name, spec)) - (1 if is_upload else 0)
-        if is_upload and k is None:
-            k = n
-    return None if k is None else (k, n)
-
-
-def _converter_follows_frontend(object_info):
-    """True when ui_workflow.to_ui already puts an upload value after the last required widget."""
-    for class_type, info in object_info.items():
-        positions = _upload_positions(info["input"])
-        if positions and positions[0] != positions[1]:
-            ui = to_ui({"1": {"class_type": class_type, "inputs": {}}}, object_info)
-            values = ui["nodes"][0]["widgets_values"]
-            return values[positions[0]] != "image"
-    return True
-
-
-def _move_upload_values(workflow, object_info, to_frontend):
-    if _converter_follows_frontend(object_info):
-        return workflow
-    workflow = json.loads(json.dumps(workflow))
-    for node in workflow["nodes"]:
-        info = object_info.get(node["type"])
-        positions = info and _upload_positions(info["input"])
-        values = node.get("widgets_values")
-        if not positions or positions[0] == positions[1] or not isinstance(values, list):
-            continue
-        after_combo, after_required = positions
-        if to_frontend:
-            value = values.pop(after_combo)
-            values.insert(after_required, value)
-        else:
-            value = values.pop(after_required)
-            values.insert(after_combo, value)
-    return workflow
-
-
-def frontend_order(workflow, object_info):
-    """A to_ui result with upload values where the frontend saves them."""
-    return _move_upload_values(workflow, object_info, to_frontend=True)
-
-
-def converter_order(workflow, object_info):
-    """A saved workflow with upload values where workflow.to_api reads them."""
-    return _move_upload_values(workflow, object_info, to_frontend=False)
-
-
-def example_prompt(workflow, object_info):
-    return to_api(converter_order(workflow, object_info), object_info)
-
-
 # ---- fixture runs ----------------------------------------------------------------------------------------------
 
 def fixture_prompt(name, object_info, seed=None):
-    prompt = example_prompt(load_example(name), object_info)
+    prompt = to_api(load_example(name), object_info)
     for node in prompt.values():
         for table in (FIXTURE_SIZES, PER_EXAMPLE.get(name, {})):
             node["inputs"].update(table.get(node["class_type"], {}))

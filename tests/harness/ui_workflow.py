@@ -3,7 +3,7 @@
 The inverse of workflow.to_api: used to author the examples from short graph descriptions, so every widget
 value lands in the slot the frontend expects. Nodes are laid out in columns by their depth in the graph.
 """
-from workflow import extra_widgets, is_widget
+from workflow import extra_widgets, frontend_inputs, is_widget
 
 COLUMN_WIDTH, ROW_GAP, NODE_WIDTH = 360, 40, 320
 
@@ -34,7 +34,6 @@ def _depths(prompt):
 def to_ui(prompt, object_info, notes=()):
     """notes: (title, text) pairs shown as Note nodes in the first column."""
     links, nodes = [], []
-    outputs = {node_id: {} for node_id in prompt}
     depth = _depths(prompt)
     column_height = {}
     for note_title, text in notes:
@@ -45,18 +44,16 @@ def to_ui(prompt, object_info, notes=()):
     for node_id, node in sorted(prompt.items(), key=lambda item: (depth[item[0]], int(item[0]))):
         info = object_info[node["class_type"]]
         slots, widgets = [], []
-        for group in ("required", "optional"):
-            for name, spec in info["input"].get(group, {}).items():
-                value = node["inputs"].get(name)
-                if isinstance(value, list):
-                    link_id = len(links) + 1
-                    source, slot = value
-                    links.append([link_id, int(source), slot, int(node_id), len(slots), spec[0]])
-                    outputs[source].setdefault(slot, []).append(link_id)
-                    slots.append({"name": name, "type": spec[0], "link": link_id})
-                if is_widget(spec):
-                    widgets.append(_default(spec) if value is None or isinstance(value, list) else value)
-                    widgets += extra_widgets(name, spec)
+        for name, spec in frontend_inputs(info):
+            value = node["inputs"].get(name)
+            if isinstance(value, list):
+                link_id = len(links) + 1
+                source, slot = value
+                links.append([link_id, int(source), slot, int(node_id), len(slots), spec[0]])
+                slots.append({"name": name, "type": spec[0], "link": link_id})
+            if is_widget(spec):
+                widgets.append(_default(spec) if value is None or isinstance(value, list) else value)
+                widgets += extra_widgets(name, spec)
         column = depth[node_id]
         height = 60 + 26 * (len(widgets) + max(len(slots), len(info["output"])))
         y = column_height.get(column, 0)
@@ -64,10 +61,14 @@ def to_ui(prompt, object_info, notes=()):
         nodes.append({
             "id": int(node_id), "type": node["class_type"], "pos": [(column + 1) * COLUMN_WIDTH, y],
             "size": [NODE_WIDTH, height], "flags": {}, "order": column, "mode": 0, "inputs": slots,
-            "outputs": [{"name": name, "type": kind, "links": outputs[node_id].get(i, []), "slot_index": i}
+            "outputs": [{"name": name, "type": kind, "links": [], "slot_index": i}
                         for i, (name, kind) in enumerate(zip(info["output_name"], info["output"]))],
             "properties": {"Node name for S&R": node["class_type"]},
             "widgets_values": widgets,
         })
+    # Only now: a node is written before the deeper nodes its outputs feed, so before the links leaving it.
+    by_id = {node["id"]: node for node in nodes}
+    for link_id, origin, slot, *_ in links:
+        by_id[origin]["outputs"][slot]["links"].append(link_id)
     return {"last_node_id": max(n["id"] for n in nodes), "last_link_id": len(links), "nodes": nodes,
             "links": links, "groups": [], "config": {}, "extra": {}, "version": 0.4}

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from comfy_fixtures import ARTIFACTS
 from comfy_server import execution_error
-from example_runs import (EXAMPLES, EXAMPLES_DIR, SIZE, example_prompt, expected_frames, fixture_prompt, load_example, videos,
+from example_runs import (EXAMPLES, EXAMPLES_DIR, SIZE, expected_frames, fixture_prompt, load_example, videos,
                           write_inputs)
 import models
+from workflow import to_api
 
 
 def cpu_seconds(pid):
@@ -128,7 +129,7 @@ def test_object_info_describes_every_input_of_every_tempo_node(object_info):
 
 def test_every_example_node_and_model_exists(object_info):
     for name in EXAMPLES:
-        prompt = example_prompt(load_example(name), object_info)
+        prompt = to_api(load_example(name), object_info)
         for node_id, node in prompt.items():
             declared = object_info[node["class_type"]]["input"]
             for group in ("required", "optional"):
