@@ -21,10 +21,14 @@ POSITIVE = "a paper boat drifting on a calm pond, soft morning light, ripples, h
 NEGATIVE = "blurry, lowres, watermark, text"
 
 
-def base(g, motion="mm_sd_v15_v2.ckpt", ckpt=models.CHECKPOINT):
-    """Checkpoint -> Load Motion Module, and the two prompts. Returns (model, clip, vae, positive, negative)."""
+def base(g, motion="mm_sd_v15_v2.ckpt", ckpt=models.CHECKPOINT, lora=None):
+    """Checkpoint [-> an image-model LoRA (name, strength)] -> Load Motion Module, and the two prompts.
+    Returns (model, clip, vae, positive, negative)."""
     loader = g.add("CheckpointLoaderSimple", ckpt_name=ckpt)
-    model = g.add("LoadMotionModule", model=out(loader), model_name=motion, motion_scale=1.0, effect=1.0,
+    model = out(loader)
+    if lora:
+        model = out(g.add("LoraLoaderModelOnly", model=model, lora_name=lora[0], strength_model=lora[1]))
+    model = g.add("LoadMotionModule", model=model, model_name=motion, motion_scale=1.0, effect=1.0,
                   beta_schedule="auto")
     positive = g.add("CLIPTextEncode", clip=out(loader, 1), text=POSITIVE)
     negative = g.add("CLIPTextEncode", clip=out(loader, 1), text=NEGATIVE)
@@ -36,12 +40,17 @@ def video(g, images, prefix, fmt="video/h264-mp4", frame_rate=8.0):
                  filename_prefix=f"Tempo/{prefix}", format=fmt)
 
 
+def ksampler(g, model, positive, negative, frames=16, size=512, **settings):
+    """An empty latent clip sampled by the stock KSampler; settings override the examples' defaults."""
+    latent = g.add("EmptyLatentImage", width=size, height=size, batch_size=frames)
+    settings = dict(seed=42, steps=20, cfg=7.5, sampler_name="euler", scheduler="normal", denoise=1.0) | settings
+    return g.add("KSampler", model=model, positive=positive, negative=negative, latent_image=out(latent), **settings)
+
+
 def txt2vid():
     g = Graph()
     model, _, vae, positive, negative = base(g)
-    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=16)
-    sampled = g.add("KSampler", model=model, positive=positive, negative=negative, latent_image=out(latent),
-                    seed=42, steps=20, cfg=7.5, sampler_name="euler", scheduler="normal", denoise=1.0)
+    sampled = ksampler(g, model, positive, negative)
     video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "txt2vid")
     return g, ("txt2vid: 16 frames with AnimateDiff v2",
                "The stock KSampler samples a batch of 16 latents; Load Motion Module makes them one clip.\n\n"
@@ -110,9 +119,7 @@ def motion_lora():
     model, _, vae, positive, negative = base(g)
     zoom = g.add("ApplyMotionLoRA", model=model, lora_name="v2_lora_ZoomIn.ckpt", strength=1.0)
     pan = g.add("ApplyMotionLoRA", model=out(zoom), lora_name="v2_lora_PanLeft.ckpt", strength=0.5)
-    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=16)
-    sampled = g.add("KSampler", model=out(pan), positive=positive, negative=negative, latent_image=out(latent),
-                    seed=42, steps=20, cfg=7.5, sampler_name="euler", scheduler="normal", denoise=1.0)
+    sampled = ksampler(g, out(pan), positive, negative)
     video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "motion_lora")
     return g, ("Motion LoRA: camera moves (zoom in, then pan left)",
                "Apply Motion LoRA merges a camera-move LoRA into the motion model. They stack: here a full zoom in "
@@ -167,9 +174,7 @@ def vid2vid_controlnet():
 def sdxl():
     g = Graph()
     model, _, vae, positive, negative = base(g, motion="mm_sdxl_v10_beta.ckpt", ckpt=models.SDXL_CHECKPOINT)
-    latent = g.add("EmptyLatentImage", width=1024, height=1024, batch_size=16)
-    sampled = g.add("KSampler", model=model, positive=positive, negative=negative, latent_image=out(latent),
-                    seed=42, steps=25, cfg=7.0, sampler_name="euler", scheduler="normal", denoise=1.0)
+    sampled = ksampler(g, model, positive, negative, size=1024, steps=25, cfg=7.0)
     video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "sdxl")
     return g, ("SDXL: AnimateDiff SDXL beta",
                "The same nodes animate SDXL: Load Motion Module detects the SDXL motion model and attaches it at "
@@ -183,17 +188,9 @@ def sdxl():
 
 def animatelcm():
     g = Graph()
-    loader = g.add("CheckpointLoaderSimple", ckpt_name=models.CHECKPOINT)
-    lora = g.add("LoraLoaderModelOnly", model=out(loader), lora_name=models.LCM_LORA, strength_model=0.8)
-    model = g.add("LoadMotionModule", model=out(lora), model_name="AnimateLCM_sd15_t2v.ckpt", motion_scale=1.0,
-                  effect=1.0, beta_schedule="auto")
-    positive = g.add("CLIPTextEncode", clip=out(loader, 1), text=POSITIVE)
-    negative = g.add("CLIPTextEncode", clip=out(loader, 1), text=NEGATIVE)
-    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=16)
-    sampled = g.add("KSampler", model=out(model), positive=out(positive), negative=out(negative),
-                    latent_image=out(latent), seed=42, steps=8, cfg=1.5, sampler_name="lcm",
-                    scheduler="sgm_uniform", denoise=1.0)
-    video(g, out(g.add("VAEDecode", samples=out(sampled), vae=out(loader, 2))), "animatelcm")
+    model, _, vae, positive, negative = base(g, motion="AnimateLCM_sd15_t2v.ckpt", lora=(models.LCM_LORA, 0.8))
+    sampled = ksampler(g, model, positive, negative, steps=8, cfg=1.5, sampler_name="lcm", scheduler="sgm_uniform")
+    video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "animatelcm")
     return g, ("AnimateLCM: 16 frames in 8 steps",
                "AnimateLCM is distilled for few-step sampling: the lcm sampler, sgm_uniform scheduler, 4 to 8 "
                "steps and a low cfg (1 to 2). beta_schedule 'auto' switches the model to LCM sampling over the "
@@ -206,9 +203,7 @@ def animatelcm():
 def film_x4_gif():
     g = Graph()
     model, _, vae, positive, negative = base(g)
-    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=16)
-    sampled = g.add("KSampler", model=model, positive=positive, negative=negative, latent_image=out(latent),
-                    seed=42, steps=20, cfg=7.5, sampler_name="euler", scheduler="normal", denoise=1.0)
+    sampled = ksampler(g, model, positive, negative)
     images = g.add("VAEDecode", samples=out(sampled), vae=vae)
     smooth = g.add("FILMInterpolate", images=out(images), multiplier=4, method=models.FILM, mode="exact times k/m",
                    loop=False, batch_size=1)
