@@ -336,5 +336,25 @@ def test_dropping_the_mp4_on_the_canvas_restores_the_graph(page, played):
     shot(page, "txt2vid-restored-from-mp4")
 
 
+def test_load_video_previews_a_chosen_gif_in_the_node(page, comfy):
+    """The frontend previews video files itself, in a <video> element that cannot show a GIF: Tempo's does."""
+    from PIL import Image
+
+    frames = [Image.new("RGB", (48, 32), (40 * i, 90, 200 - 40 * i)) for i in range(4)]
+    frames[0].save(os.path.join(comfy.base, "input", "preview_test.gif"), save_all=True,
+                   append_images=frames[1:], duration=125, loop=0)
+    load(page, "vid2vid_controlnet")
+    page.evaluate("""() => { const w = tempoTest.widget(tempoTest.node('TempoLoadVideo'), 'video');
+                             w.value = 'preview_test.gif'; w.callback(w.value); }""")
+    page.wait_for_function("tempoTest.node('TempoLoadVideo').tempoPreview?.media?.naturalWidth > 0",
+                           timeout=15_000)
+    state = page.evaluate("""() => { const p = tempoTest.node('TempoLoadVideo').tempoPreview;
+        return { url: p.url, tag: p.media.tagName, width: p.media.naturalWidth, height: p.media.naturalHeight }; }""")
+    assert (state["tag"], state["width"], state["height"]) == ("IMG", 48, 32), state
+    assert "filename=preview_test.gif" in state["url"] and "type=input" in state["url"], state
+    fit_view(page)
+    shot(page, "load-video-gif-preview")
+
+
 def test_console_has_no_errors_from_the_pack(page):
     assert not pack_errors(page), pack_errors(page)
