@@ -7,7 +7,7 @@ loads the libraries, then the peak resident set size (ru_maxrss) is read before 
 The growth is compared with the output tensor; the goal is at most about 2x. Cases: the flow method on the
 whole clip at x2, and FILM with the real config (random weights) on the whole clip at x2 (several minutes on a
 CPU). A short clip would understate FILM's peak: the allocator's heap grows over the first pairs before it
-settles (64 frames peaked at 842 MB beyond the output where 3 frames gave 520-660 MB).
+settles (64 frames went 656 MB beyond the output where 12 frames went 558 MB).
 """
 import argparse
 import os

@@ -10,6 +10,7 @@ Three stages, each callable on its own so the driver can do every piece of work 
 Module and parameter names are those of the PyTorch port's v1.0.2 release (every conv is child `0` of its
 block), the layout film_formats.py converts every file to, so its state dict loads as is.
 """
+import math
 from dataclasses import dataclass
 from functools import partial
 
@@ -119,21 +120,29 @@ class FeatureExtractor(nn.Module):
 
     def __init__(self, config):
         super().__init__()
-        self.sub_levels = config.sub_levels
+        self.config = config
         self.extract_sublevels = SubTreeExtractor(config)
 
     def forward(self, images):
         """Per level, finest first: the image, then the outputs of the extractors started at that level, one
         level finer, two finer... Level i is complete once the extractor started at level i has run and is
-        concatenated right then, so the separate outputs are never all alive at once."""
+        concatenated right then, so the separate outputs are never all alive at once.
+
+        The levels are views of one block: a pyramid lives as long as its frame is needed, across many pairs,
+        and levels allocated one by one would sit among the short-lived strips, fragmenting the heap."""
         levels = len(images)
+        shapes = [(image.shape[0], 3 + self.config.feature_channels(i), *image.shape[-2:])
+                  for i, image in enumerate(images)]
+        block = images[0].new_empty(sum(math.prod(shape) for shape in shapes))
         arriving = [{} for _ in images]  # level -> {depth of the extractor's output: output}
-        pyramid = []
-        for i, image in enumerate(images):
-            for depth, features in enumerate(self.extract_sublevels(image, min(levels - i, self.sub_levels))):
+        pyramid, at = [], 0
+        for i, (image, shape) in enumerate(zip(images, shapes)):
+            for depth, features in enumerate(self.extract_sublevels(image, min(levels - i, self.config.sub_levels))):
                 arriving[i + depth][depth] = features
             parts = arriving[i]
-            pyramid.append(torch.cat([image] + [parts[depth] for depth in sorted(parts)], dim=1))
+            level = block[at:at + math.prod(shape)].view(shape)
+            pyramid.append(torch.cat([image] + [parts[depth] for depth in sorted(parts)], dim=1, out=level))
+            at += level.numel()
             arriving[i] = None
         return pyramid
 

@@ -91,21 +91,18 @@ class PreparedFrames:
     def pairs(self, indices):
         """The (left, right) batches for consecutive frames at `indices`."""
         new = [index for index in dict.fromkeys(indices) if index not in self.kept]
-        states = dict(self.kept)
+        states, batched = dict(self.kept), set()
         for start in range(0, len(new), self.batch_size):  # the first chunk has one frame more than the others
             group = new[start:start + self.batch_size]
             batch = self.method.prepare(self.load(group))
             states.update((index, [t[k:k + 1] for t in batch]) for k, index in enumerate(group))
+            if len(group) > 1:
+                batched.update(group)
         keep = {indices[-1]} | ({0} if self.keep_first else set())
-        self.kept = {index: self.kept.get(index) or [own(t) for t in states[index]] for index in keep}
+        self.kept = {index: [t.clone() for t in states[index]] if index in batched else states[index]
+                     for index in keep}
         ordered = [states[index] for index in indices]
         return stack(ordered[:-1]), stack(ordered[1:])
-
-
-def own(tensor):
-    """The tensor itself if it fills its storage, else a copy: a slice would keep its whole batch alive."""
-    whole = tensor.untyped_storage().nbytes() == tensor.numel() * tensor.element_size()
-    return tensor if whole else tensor.clone()
 
 
 def stack(states):
