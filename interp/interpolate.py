@@ -82,7 +82,8 @@ def size(frame):
 
 class PreparedFrames:
     """Prepares each frame once: a chunk's last frame is the next chunk's first, and with loop, frame 0 ends the
-    last pair. A kept state is copied out of its chunk's batch, so that it does not hold all of it in memory."""
+    last pair. A kept state made in a batch of several frames is copied out of it, so that it does not hold the
+    whole batch in memory; one made alone is kept as it is."""
 
     def __init__(self, method, load, keep_first, batch_size):
         self.method, self.load, self.keep_first, self.batch_size = method, load, keep_first, batch_size

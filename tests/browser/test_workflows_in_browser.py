@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from PIL import Image
 from comfy_fixtures import ARTIFACTS
 from example_runs import EXAMPLES, load_example, write_inputs
 from frontend import open_frontend
@@ -338,8 +339,6 @@ def test_dropping_the_mp4_on_the_canvas_restores_the_graph(page, played):
 
 def test_load_video_previews_a_chosen_gif_in_the_node(page, comfy):
     """The frontend previews video files itself, in a <video> element that cannot show a GIF: Tempo's does."""
-    from PIL import Image
-
     frames = [Image.new("RGB", (48, 32), (40 * i, 90, 200 - 40 * i)) for i in range(4)]
     frames[0].save(os.path.join(comfy.base, "input", "preview_test.gif"), save_all=True,
                    append_images=frames[1:], duration=125, loop=0)

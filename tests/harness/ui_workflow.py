@@ -3,15 +3,14 @@
 The inverse of workflow.to_api: used to author the examples from short graph descriptions, so every widget
 value lands in the slot the frontend expects. Nodes are laid out in columns by their depth in the graph.
 """
-from workflow import extra_widgets, frontend_inputs, is_widget
+from workflow import extra_widgets, frontend_inputs, is_widget, options
 
 COLUMN_WIDTH, ROW_GAP, NODE_WIDTH = 360, 40, 320
 
 
 def _default(spec):
-    options = spec[1] if len(spec) > 1 else {}
-    if "default" in options:
-        return options["default"]
+    if "default" in options(spec):
+        return options(spec)["default"]
     if isinstance(spec[0], list):
         return spec[0][0] if spec[0] else ""
     return {"INT": 0, "FLOAT": 0.0, "STRING": "", "BOOLEAN": False}.get(spec[0])

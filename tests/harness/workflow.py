@@ -14,21 +14,25 @@ UPLOAD = "upload"
 UPLOAD_BUTTON = ("IMAGEUPLOAD", {"default": "image", "serialize": False})
 
 
+def options(spec):
+    """An /object_info input spec's options (the dict after its type), empty when it has none."""
+    return spec[1] if len(spec) > 1 else {}
+
+
 def is_widget(spec):
     return isinstance(spec[0], list) or spec[0] in WIDGET_TYPES
 
 
 def extra_widgets(name, spec):
     """Values the frontend saves after this input's own: a seed's control mode."""
-    options = spec[1] if len(spec) > 1 else {}
-    if spec[0] == "INT" and (options.get("control_after_generate") or name in ("seed", "noise_seed")):
+    if spec[0] == "INT" and (options(spec).get("control_after_generate") or name in ("seed", "noise_seed")):
         return ["fixed"]
     return []
 
 
 def _is_upload_combo(spec):
-    options = spec[1] if len(spec) > 1 else {}
-    return (isinstance(spec[0], list) or spec[0] == "COMBO") and any(options.get(f) is True for f in UPLOAD_FLAGS)
+    return (isinstance(spec[0], list) or spec[0] == "COMBO") and any(options(spec).get(f) is True
+                                                                     for f in UPLOAD_FLAGS)
 
 
 def frontend_inputs(info):
@@ -54,7 +58,7 @@ def frontend_inputs(info):
 
 def _is_sent(spec):
     """Whether graphToPrompt sends this widget's value to the server."""
-    return (spec[1] if len(spec) > 1 else {}).get("serialize", True) is not False
+    return options(spec).get("serialize", True) is not False
 
 
 def to_api(workflow, object_info):
