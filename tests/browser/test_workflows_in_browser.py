@@ -36,6 +36,14 @@ window.tempoTest = {
     const [x, y] = app.canvas.ds.convertOffsetToCanvas(pos);
     return [rect.left + x, rect.top + y];
   },
+  // an empty canvas with one new node of `type` at `pos`, seen at scale 1
+  alone(type, pos) {
+    app.graph.clear();
+    const node = LiteGraph.createNode(type);
+    node.pos = pos;
+    app.graph.add(node);
+    this.show([0, 0], 1);
+  },
   show(position = [0, 0], scale = 1) {
     app.canvas.ds.scale = scale;
     app.canvas.ds.offset = position;
@@ -185,13 +193,7 @@ def test_template_browser_lists_every_example(page):
 
 
 def test_user_adds_load_motion_module_by_search_and_connects_it(page):
-    page.evaluate("""() => {
-        app.graph.clear();
-        const loader = LiteGraph.createNode('CheckpointLoaderSimple');
-        loader.pos = [100, 200];
-        app.graph.add(loader);
-        tempoTest.show([0, 0], 1);
-    }""")
+    page.evaluate("tempoTest.alone('CheckpointLoaderSimple', [100, 200])")
     canvas = page.locator("#graph-canvas").bounding_box()
     page.mouse.dblclick(canvas["x"] + 650, canvas["y"] + 320)
     page.wait_for_function("document.activeElement?.tagName === 'INPUT'", timeout=10_000)  # the search box
@@ -238,13 +240,7 @@ def wait_status(page, kind, contains):
 
 
 def test_prompt_schedule_shows_frame_count_and_errors_while_typing(page):
-    page.evaluate("""() => {
-        app.graph.clear();
-        const node = LiteGraph.createNode('PromptSchedule');
-        node.pos = [480, 120];
-        app.graph.add(node);
-        tempoTest.show([0, 0], 1);
-    }""")
+    page.evaluate("tempoTest.alone('PromptSchedule', [480, 120])")
     status = wait_status(page, "ok", "16 frames")
     assert status["text"] == "16 frames · 2 keyframes · 2 prompts" and status["visible"], status
 
