@@ -50,8 +50,10 @@ def interpolate(frames, method, multiplier, *, mode=EXACT, loop=False, batch_siz
             chunk = min(batch_size, pairs - start)
             if interrupt:
                 interrupt()
-            left, right = prepared.pairs([(start + j) % count for j in range(chunk + 1)])
-            for slot, made in run(schedule, multiplier, method, left, right, interrupt):
+            # The pair's states go straight into run(), which drops each once read for the last time: a name
+            # here would keep this chunk's left frame alive while the next chunk prepares its new frame.
+            pair = prepared.pairs([(start + j) % count for j in range(chunk + 1)])
+            for slot, made in run(schedule, multiplier, method, pair, interrupt):
                 out[start * multiplier + slot::multiplier][:chunk] = padding.crop(made).permute(0, 2, 3, 1).float()
             if progress:
                 progress(start + chunk, pairs)
@@ -90,7 +92,7 @@ class PreparedFrames:
         self.kept = {}
 
     def pairs(self, indices):
-        """The (left, right) batches for consecutive frames at `indices`."""
+        """[left, right]: the batches for consecutive frames at `indices`."""
         new = [index for index in dict.fromkeys(indices) if index not in self.kept]
         states, batched = dict(self.kept), set()
         for start in range(0, len(new), self.batch_size):  # the first chunk has one frame more than the others
@@ -103,28 +105,29 @@ class PreparedFrames:
         self.kept = {index: [t.clone() for t in states[index]] if index in batched else states[index]
                      for index in keep}
         ordered = [states[index] for index in indices]
-        return stack(ordered[:-1]), stack(ordered[1:])
+        return [stack(ordered[:-1]), stack(ordered[1:])]
 
 
 def stack(states):
     return states[0] if len(states) == 1 else [torch.cat(parts) for parts in zip(*states)]
 
 
-def run(schedule, multiplier, method, left, right, interrupt=None):
-    """Carries out a schedule on a batch of pairs; yields (slot, frames) as they are made, clamped to [0, 1].
-    A pair's motion is computed once, and a made frame is prepared only if a later step reads it."""
-    states = {0: left, multiplier: right}
+def run(schedule, multiplier, method, pair, interrupt=None):
+    """Carries out a schedule on a batch of pairs, given as a list [left, right] of prepared states that it
+    empties; yields (slot, frames) as they are made, clamped to [0, 1]. A pair's motion is computed once, a made
+    frame is prepared only if a later step reads it, and every state is dropped after its last read."""
+    like = pair[0][0].new_empty(len(pair[0][0]), 1)  # t's batch, device and dtype, without holding a frame
+    states = {0: pair.pop(0), multiplier: pair.pop()}
     motions = {}
     last = last_reads(schedule)
     last_pair = {(lo, hi): index for index, (_, lo, hi) in enumerate(schedule)}
-    reference = left[0]
     for index, step in enumerate(schedule):
         slot, lo, hi = step
         if interrupt:
             interrupt()
         if (lo, hi) not in motions:
             motions[lo, hi] = method.motion(states[lo], states[hi])
-        t = torch.full((len(reference), 1), step_time(step), device=reference.device, dtype=reference.dtype)
+        t = torch.full_like(like, step_time(step))
         made = method.between(states[lo], states[hi], motions[lo, hi], t).clamp_(0, 1)
         yield slot, made
         if slot in last:
