@@ -38,8 +38,9 @@ def interpolate(frames, method, multiplier, *, mode=EXACT, loop=False, batch_siz
     schedule = SCHEDULES[mode](multiplier)
     padding = Padding(height, width, method.min_size)
 
+    # Pages of `out` cost memory only once written: the in-betweens fill it as they are made, and the inputs go
+    # in last, after the working memory is freed, so the peak is never the whole output plus the working memory.
     out = torch.empty((output_count(count, multiplier, loop), height, width, 3), dtype=torch.float32)
-    out[::multiplier] = frames
 
     def load(indices):
         return padding.pad(frames[indices].to(device, dtype).permute(0, 3, 1, 2))
@@ -50,13 +51,15 @@ def interpolate(frames, method, multiplier, *, mode=EXACT, loop=False, batch_siz
             chunk = min(batch_size, pairs - start)
             if interrupt:
                 interrupt()
-            # The pair's states go straight into run(), which drops each once read for the last time: a name
-            # here would keep this chunk's left frame alive while the next chunk prepares its new frame.
+            # run() empties `pair` as it drops each state after its last read: otherwise this chunk's left frame
+            # would still be alive while the next chunk prepares its new frame.
             pair = prepared.pairs([(start + j) % count for j in range(chunk + 1)])
             for slot, made in run(schedule, multiplier, method, pair, interrupt):
                 out[start * multiplier + slot::multiplier][:chunk] = padding.crop(made).permute(0, 2, 3, 1).float()
             if progress:
                 progress(start + chunk, pairs)
+    del prepared  # the kept frames' states
+    out[::multiplier] = frames
     return out
 
 
