@@ -3,6 +3,7 @@ loop, batching, padding of small frames, errors, progress and interrupts; and th
 against crossfade on a moving scene."""
 import os
 import sys
+import weakref
 
 import pytest
 import torch
@@ -27,10 +28,15 @@ class Recorder(Crossfade):
 
     def __init__(self):
         self.prepared, self.pairs, self.times = 0, 0, []
+        self.states, self.most_alive = [], 0  # weak references to the memory of every prepared state
 
     def prepare(self, frames):
         self.prepared += len(frames)
-        return super().prepare(frames)
+        state = super().prepare(frames.clone())  # memory of its own, so that its lifetime is the driver's
+        # The storage, not the tensor: the driver keeps views of the state, and the memory lives while any does.
+        self.states += [weakref.ref(t.untyped_storage()) for t in state]
+        self.most_alive = max(self.most_alive, sum(ref() is not None for ref in self.states))
+        return state
 
     def motion(self, a, b):
         self.pairs += len(a[0])
@@ -64,6 +70,15 @@ def test_every_in_between_is_at_exactly_k_over_m(multiplier, loop):
     # fp32 to it, the compute dtype here).
     assert method.prepared == 4 and method.pairs == (4 if loop else 3)
     assert sorted(set(method.times)) == [torch.tensor(k / multiplier).item() for k in range(1, multiplier)]
+
+
+@pytest.mark.parametrize("mode", ["exact", MIDPOINTS])
+def test_a_frame_is_let_go_once_its_pairs_are_done(mode):
+    """The memory bound: a frame's state (FILM's feature pyramid) is freed before the next frame is prepared,
+    so at most the pair and the frame being prepared are held, whatever the clip's length."""
+    method = Recorder()
+    interpolate(ramp(6), method, 4, mode=mode)
+    assert method.most_alive == (3 if mode == MIDPOINTS else 2), method.most_alive  # bisection prepares its midpoint too
 
 
 @pytest.mark.parametrize("batch_size", [2, 3, 5])
