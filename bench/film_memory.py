@@ -6,8 +6,9 @@ Each case runs in a fresh process: the input clip is rendered into one prealloca
 loads the libraries, then the peak resident set size (ru_maxrss) is read before and after interpolating.
 The growth is compared with the output tensor; the goal is at most about 2x. Cases: the flow method on the
 whole clip at x2, and FILM with the real config (random weights) on the whole clip at x2 (several minutes on a
-CPU). A short clip would understate FILM's peak: the allocator's heap grows over the first pairs before it
-settles (64 frames went 656 MB beyond the output where 12 frames went 558 MB).
+CPU). A short clip would understate FILM's peak twice over: the allocator's heap grows over the first pairs
+before it settles, and the output's pages become resident only as frames are written, so the peak comes at the
+last pairs.
 """
 import argparse
 import os
