@@ -57,22 +57,27 @@ class FilmConfig:
 
 
 def in_strips(compute, height, width, channels, halo):
-    """compute(top, bottom) -> a level's output rows top..bottom, run strip by strip and put together; channels
-    is the width of the input its first conv reads.
+    """compute(top, bottom) -> a level's output rows top..bottom, run strip by strip and written into one
+    output; channels is the width of the input its first conv reads.
 
     Only one strip's inputs and activations are alive at a time, so the working memory of a level no longer
-    grows with the frame. A k×k conv reads (k - 1) / 2 rows past each output row; where a strip is cut, those
-    rows are the conv's zero padding, not the neighbours. Each strip is computed `halo` rows wider on both sides
-    (one per conv) and trimmed, so every kept row sees exactly the inputs it sees in one pass."""
+    grows with the frame; the output is allocated once, not put together from parts, which would double it
+    and leave long-lived pieces among the strips' short-lived ones in the heap. A k×k conv reads (k - 1) / 2
+    rows past each output row; where a strip is cut, those rows are the conv's zero padding, not the
+    neighbours. Each strip is computed `halo` rows wider on both sides (one per conv) and trimmed, so every
+    kept row sees exactly the inputs it sees in one pass."""
     rows = max(1, STRIP_VALUES // (width * channels))
     if height <= rows:
         return compute(0, height)
-    parts = []
+    out = None
     for lo in range(0, height, rows):
         hi = min(lo + rows, height)
         top, bottom = max(0, lo - halo), min(height, hi + halo)
-        parts.append(compute(top, bottom)[..., lo - top:hi - top, :])
-    return torch.cat(parts, dim=-2)
+        strip = compute(top, bottom)[..., lo - top:hi - top, :]
+        if out is None:
+            out = strip.new_empty((*strip.shape[:-2], height, width))
+        out[..., lo:hi, :] = strip
+    return out
 
 
 class Conv(nn.Sequential):
