@@ -50,7 +50,7 @@ def measure(method_name, frames, size, multiplier):
     output = out.numel() * out.element_size() / 2 ** 20
     growth = peak_mb() - before
     print(f"  {method_name:5s} {frames} frames {size}x{size} x{multiplier}: output {output:.0f} MB, peak RSS grew "
-          f"{growth:.0f} MB = {growth / output:.2f}x the output; working memory beyond it {growth - output:.0f} MB "
+          f"{growth:.0f} MB = {growth / output:.2f}x the output, {growth - output:.0f} MB beyond it "
           f"({seconds:.0f} s)")
 
 
