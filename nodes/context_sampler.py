@@ -158,5 +158,5 @@ class ContextWindowSampler:
         return (out,)
 
 
-NODE_CLASS_MAPPINGS = {"ContextWindowSampler": ContextWindowSampler}
-NODE_DISPLAY_NAME_MAPPINGS = {"ContextWindowSampler": "Context Window Sampler"}
+NODE_CLASS_MAPPINGS = {"TempoContextWindowSampler": ContextWindowSampler}
+NODE_DISPLAY_NAME_MAPPINGS = {"TempoContextWindowSampler": "Context Window Sampler"}

@@ -130,5 +130,5 @@ class FILMInterpolate:
         return (frames,)
 
 
-NODE_CLASS_MAPPINGS = {"FILMInterpolate": FILMInterpolate}
-NODE_DISPLAY_NAME_MAPPINGS = {"FILMInterpolate": "FILM Interpolate"}
+NODE_CLASS_MAPPINGS = {"TempoFILMInterpolate": FILMInterpolate}
+NODE_DISPLAY_NAME_MAPPINGS = {"TempoFILMInterpolate": "FILM Interpolate"}

@@ -137,5 +137,6 @@ class ApplyMotionLoRA:
         return (attach(model, merged, attachment.settings),)
 
 
-NODE_CLASS_MAPPINGS = {"LoadMotionModule": LoadMotionModule, "ApplyMotionLoRA": ApplyMotionLoRA}
-NODE_DISPLAY_NAME_MAPPINGS = {"LoadMotionModule": "Load Motion Module", "ApplyMotionLoRA": "Apply Motion LoRA"}
+NODE_CLASS_MAPPINGS = {"TempoLoadMotionModule": LoadMotionModule, "TempoApplyMotionLoRA": ApplyMotionLoRA}
+NODE_DISPLAY_NAME_MAPPINGS = {"TempoLoadMotionModule": "Load Motion Module",
+                              "TempoApplyMotionLoRA": "Apply Motion LoRA"}

@@ -104,5 +104,5 @@ class PromptSchedule:
                 positive.describe())
 
 
-NODE_CLASS_MAPPINGS = {"PromptSchedule": PromptSchedule}
-NODE_DISPLAY_NAME_MAPPINGS = {"PromptSchedule": "Prompt Schedule"}
+NODE_CLASS_MAPPINGS = {"TempoPromptSchedule": PromptSchedule}
+NODE_DISPLAY_NAME_MAPPINGS = {"TempoPromptSchedule": "Prompt Schedule"}

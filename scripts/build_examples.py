@@ -28,7 +28,7 @@ def base(g, motion="mm_sd_v15_v2.ckpt", ckpt=models.CHECKPOINT, lora=None):
     model = out(loader)
     if lora:
         model = out(g.add("LoraLoaderModelOnly", model=model, lora_name=lora[0], strength_model=lora[1]))
-    model = g.add("LoadMotionModule", model=model, model_name=motion, motion_scale=1.0, effect=1.0,
+    model = g.add("TempoLoadMotionModule", model=model, model_name=motion, motion_scale=1.0, effect=1.0,
                   beta_schedule="auto")
     positive = g.add("CLIPTextEncode", clip=out(loader, 1), text=POSITIVE)
     negative = g.add("CLIPTextEncode", clip=out(loader, 1), text=NEGATIVE)
@@ -62,7 +62,7 @@ def txt2vid():
 def windows(g, model, positive, negative, latent, steps=20, cfg=7.5, denoise=1.0, seed=42, context_length=16,
             context_overlap=4, closed_loop=False, context_schedule="uniform", **optional):
     """ContextWindowSampler with the settings the examples share; optional: first_image, last_image, vae."""
-    return g.add("ContextWindowSampler", model=model, positive=positive, negative=negative, latent_image=latent,
+    return g.add("TempoContextWindowSampler", model=model, positive=positive, negative=negative, latent_image=latent,
                  seed=seed, steps=steps, cfg=cfg, sampler_name="euler", scheduler="normal", denoise=denoise,
                  context_length=context_length, context_overlap=context_overlap, context_stride=1,
                  closed_loop=closed_loop, context_schedule=context_schedule, fuse_method="pyramid",
@@ -96,10 +96,10 @@ TRAVEL = ('"0": "a paper boat on a calm pond, soft morning light",\n'
 def prompt_travel():
     g = Graph()
     loader = g.add("CheckpointLoaderSimple", ckpt_name=models.CHECKPOINT)
-    model = g.add("LoadMotionModule", model=out(loader), model_name="mm_sd_v15_v2.ckpt", motion_scale=1.0,
+    model = g.add("TempoLoadMotionModule", model=out(loader), model_name="mm_sd_v15_v2.ckpt", motion_scale=1.0,
                   effect=1.0, beta_schedule="auto")
     latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=32)
-    schedule = g.add("PromptSchedule", clip=out(loader, 1), text=TRAVEL, frames=32, interpolation="linear",
+    schedule = g.add("TempoPromptSchedule", clip=out(loader, 1), text=TRAVEL, frames=32, interpolation="linear",
                      pre_text="masterpiece, best quality", app_text="highly detailed", negative=NEGATIVE,
                      latent=out(latent))
     sampled = windows(g, out(model), out(schedule, 0), out(schedule, 1), out(latent))
@@ -117,8 +117,8 @@ def prompt_travel():
 def motion_lora():
     g = Graph()
     model, _, vae, positive, negative = base(g)
-    zoom = g.add("ApplyMotionLoRA", model=model, lora_name="v2_lora_ZoomIn.ckpt", strength=1.0)
-    pan = g.add("ApplyMotionLoRA", model=out(zoom), lora_name="v2_lora_PanLeft.ckpt", strength=0.5)
+    zoom = g.add("TempoApplyMotionLoRA", model=model, lora_name="v2_lora_ZoomIn.ckpt", strength=1.0)
+    pan = g.add("TempoApplyMotionLoRA", model=out(zoom), lora_name="v2_lora_PanLeft.ckpt", strength=0.5)
     sampled = ksampler(g, out(pan), positive, negative)
     video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "motion_lora")
     return g, ("Motion LoRA: camera moves (zoom in, then pan left)",
@@ -205,7 +205,7 @@ def film_x4_gif():
     model, _, vae, positive, negative = base(g)
     sampled = ksampler(g, model, positive, negative)
     images = g.add("VAEDecode", samples=out(sampled), vae=vae)
-    smooth = g.add("FILMInterpolate", images=out(images), multiplier=4, method=models.FILM, mode="exact times k/m",
+    smooth = g.add("TempoFILMInterpolate", images=out(images), multiplier=4, method=models.FILM, mode="exact times k/m",
                    loop=False, batch_size=1)
     video(g, out(smooth), "film_x4", fmt="image/gif", frame_rate=32.0)
     return g, ("FILM x4 -> GIF: 16 frames become 61 at 32 fps",
@@ -224,7 +224,7 @@ def seamless_loop():
     latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=32)
     sampled = windows(g, model, positive, negative, out(latent), closed_loop=True, context_schedule="looped")
     images = g.add("VAEDecode", samples=out(sampled), vae=vae)
-    smooth = g.add("FILMInterpolate", images=out(images), multiplier=2, method=models.FILM, mode="exact times k/m",
+    smooth = g.add("TempoFILMInterpolate", images=out(images), multiplier=2, method=models.FILM, mode="exact times k/m",
                    loop=True, batch_size=1)
     video(g, out(smooth), "seamless_loop", frame_rate=16.0)
     return g, ("Seamless loop: closed-loop windows + FILM loop mode",
@@ -270,7 +270,7 @@ def layout_notes(workflow, chars_per_line=58, line_height=18):
 
 # Extra height some nodes need beyond a row per widget: text boxes, the schedule status line, Load Video's preview.
 MULTILINE_HEIGHT = 64
-EXTRA_HEIGHT = {"PromptSchedule": 64, "TempoLoadVideo": 240, "LoadImage": 240}
+EXTRA_HEIGHT = {"TempoPromptSchedule": 64, "TempoLoadVideo": 240, "LoadImage": 240}
 
 
 def fit_nodes(workflow, object_info, gap=40):

@@ -4,7 +4,7 @@
 import { app } from "../../scripts/app.js";
 import { api } from "../../scripts/api.js";
 
-const NODE = "PromptSchedule";
+const NODE = "TempoPromptSchedule";
 const ROUTE = "/tempo/prompt_schedule/validate";
 const FIELDS = ["text", "frames", "pre_text", "app_text", "negative"];
 const DEBOUNCE_MS = 250;

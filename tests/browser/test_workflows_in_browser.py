@@ -125,7 +125,7 @@ def test_example_loads_with_no_missing_nodes_or_widget_errors(page, name):
     new = page.console_messages[before:]
     assert not [m for m in new if "funky" in m[1] or "PATCH" in m[1]], "the frontend patched the file's links"
     assert not pack_errors(page), pack_errors(page)
-    if any(n["type"] == "PromptSchedule" for n in workflow["nodes"]):  # the example's schedule reads cleanly
+    if any(n["type"] == "TempoPromptSchedule" for n in workflow["nodes"]):  # the example's schedule reads cleanly
         assert wait_status(page, "ok", "frames")["text"].endswith("keyframes · 3 prompts")
     fit_view(page)
     shot(page, f"example-{name}")
@@ -187,7 +187,7 @@ def test_template_browser_lists_every_example(page):
         page.get_by_test_id(f"template-workflow-{name}").wait_for(timeout=20_000)
     shot(page, "template-browser")
     page.get_by_test_id("template-workflow-motion_lora").click()
-    page.wait_for_function("tempoTest.nodes('ApplyMotionLoRA').length === 2", timeout=20_000)
+    page.wait_for_function("tempoTest.nodes('TempoApplyMotionLoRA').length === 2", timeout=20_000)
     assert page.evaluate("app.graph.nodes.length") == len(load_example("motion_lora")["nodes"])
     shot(page, "template-motion_lora-opened")
 
@@ -197,15 +197,15 @@ def test_user_adds_load_motion_module_by_search_and_connects_it(page):
     canvas = page.locator("#graph-canvas").bounding_box()
     page.mouse.dblclick(canvas["x"] + 650, canvas["y"] + 320)
     page.wait_for_function("document.activeElement?.tagName === 'INPUT'", timeout=10_000)  # the search box
-    page.keyboard.type("LoadMotionModule", delay=20)
+    page.keyboard.type("TempoLoadMotionModule", delay=20)
     page.get_by_text("Load Motion Module").first.wait_for(timeout=10_000)
     shot(page, "search-load-motion-module")
     page.keyboard.press("Enter")
-    page.wait_for_function("tempoTest.node('LoadMotionModule')", timeout=10_000)
+    page.wait_for_function("tempoTest.node('TempoLoadMotionModule')", timeout=10_000)
 
     start, end = page.evaluate("""() => [
         tempoTest.toClient(tempoTest.node('CheckpointLoaderSimple').getConnectionPos(false, 0)),
-        tempoTest.toClient(tempoTest.node('LoadMotionModule').getConnectionPos(true, 0)),
+        tempoTest.toClient(tempoTest.node('TempoLoadMotionModule').getConnectionPos(true, 0)),
     ]""")
     page.wait_for_timeout(300)
     page.mouse.click(canvas["x"] + 400, canvas["y"] + 700)  # on empty canvas: drops the new node's selection
@@ -215,7 +215,7 @@ def test_user_adds_load_motion_module_by_search_and_connects_it(page):
         page.mouse.move(start[0] + (end[0] - start[0]) * i / 10, start[1] + (end[1] - start[1]) * i / 10)
     page.mouse.up()
     link = page.evaluate("""() => {
-        const loader = tempoTest.node('CheckpointLoaderSimple'), motion = tempoTest.node('LoadMotionModule');
+        const loader = tempoTest.node('CheckpointLoaderSimple'), motion = tempoTest.node('TempoLoadMotionModule');
         const link = tempoTest.linkOf(motion, 0);
         return link && { from: link.origin_id === loader.id, slot: link.origin_slot, type: link.type,
                          input: motion.inputs[0].name, pos: motion.pos };
@@ -226,21 +226,21 @@ def test_user_adds_load_motion_module_by_search_and_connects_it(page):
 
 
 def schedule_status(page):
-    return page.evaluate("""() => { const n = tempoTest.node('PromptSchedule');
+    return page.evaluate("""() => { const n = tempoTest.node('TempoPromptSchedule');
         const box = n.tempoScheduleWidget.box;
         return { kind: box.dataset.kind, text: box.textContent, colour: getComputedStyle(box).color,
                  visible: box.offsetParent !== null }; }""")
 
 
 def wait_status(page, kind, contains):
-    page.wait_for_function("""([kind, contains]) => { const box = tempoTest.node('PromptSchedule')
+    page.wait_for_function("""([kind, contains]) => { const box = tempoTest.node('TempoPromptSchedule')
         ?.tempoScheduleWidget?.box; return box && box.dataset.kind === kind && box.textContent.includes(contains); }""",
                            arg=[kind, contains], timeout=15_000)
     return schedule_status(page)
 
 
 def test_prompt_schedule_shows_frame_count_and_errors_while_typing(page):
-    page.evaluate("tempoTest.alone('PromptSchedule', [480, 120])")
+    page.evaluate("tempoTest.alone('TempoPromptSchedule', [480, 120])")
     status = wait_status(page, "ok", "16 frames")
     assert status["text"] == "16 frames · 2 keyframes · 2 prompts" and status["visible"], status
 
@@ -254,7 +254,7 @@ def test_prompt_schedule_shows_frame_count_and_errors_while_typing(page):
     assert status["colour"] == "rgb(255, 123, 114)", status
     shot(page, "prompt-schedule-error")
 
-    page.evaluate("tempoTest.set('PromptSchedule', 'frames', 32)")
+    page.evaluate("tempoTest.set('TempoPromptSchedule', 'frames', 32)")
     status = wait_status(page, "ok", "32 frames")
     assert status["text"].startswith("32 frames · 3 keyframes · 3 prompts"), status
 
@@ -264,7 +264,7 @@ def test_prompt_schedule_shows_frame_count_and_errors_while_typing(page):
         app.graph.add(latent);
         tempoTest.widget(latent, 'batch_size').value = 48;
         app.canvas.setDirty(true, true);
-        const schedule = tempoTest.node('PromptSchedule');
+        const schedule = tempoTest.node('TempoPromptSchedule');
         latent.connect(0, schedule, schedule.inputs.findIndex((i) => i.name === 'latent'));
     }""")
     status = wait_status(page, "ok", "48 frames (from the latent)")

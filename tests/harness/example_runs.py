@@ -29,27 +29,27 @@ INPUT_FILES = {"start_frame.png": ("image", 1), "end_frame.png": ("image", 2), "
 FIXTURE_SIZES = {
     "EmptyLatentImage": {"width": SIZE, "height": SIZE},
     "KSampler": {"steps": STEPS, "cfg": 1.0},
-    "ContextWindowSampler": {"steps": STEPS, "cfg": 1.0},
+    "TempoContextWindowSampler": {"steps": STEPS, "cfg": 1.0},
     "TempoLoadVideo": {"custom_width": SIZE, "custom_height": SIZE},
 }
 # example -> {node type: inputs}: shorter clips (still longer than their windows where the example has windows)
 PER_EXAMPLE = {
     "txt2vid": {"EmptyLatentImage": {"batch_size": 6}},
     "long_clip_context_windows": {"EmptyLatentImage": {"batch_size": 10},
-                                  "ContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
+                                  "TempoContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
     "prompt_travel": {"EmptyLatentImage": {"batch_size": 7},
-                      "ContextWindowSampler": {"context_length": 4, "context_overlap": 1},
-                      "PromptSchedule": {"text": '"0": "a paper boat on a calm pond",\n"3": "a paper boat in the '
+                      "TempoContextWindowSampler": {"context_length": 4, "context_overlap": 1},
+                      "TempoPromptSchedule": {"text": '"0": "a paper boat on a calm pond",\n"3": "a paper boat in the '
                                                  'rain",\n"6": "a paper boat in the snow"'}},
     "motion_lora": {"EmptyLatentImage": {"batch_size": 6}},
-    "img2img_start_end": {"EmptyLatentImage": {"batch_size": 6}, "ContextWindowSampler": {"latent_scale": 6.0}},
+    "img2img_start_end": {"EmptyLatentImage": {"batch_size": 6}, "TempoContextWindowSampler": {"latent_scale": 6.0}},
     "vid2vid_controlnet": {"TempoLoadVideo": {"frame_load_cap": 5},
-                           "ContextWindowSampler": {"context_length": 3, "context_overlap": 1}},
+                           "TempoContextWindowSampler": {"context_length": 3, "context_overlap": 1}},
     "sdxl": {"EmptyLatentImage": {"batch_size": 4}},
     "animatelcm": {"EmptyLatentImage": {"batch_size": 6}},
     "film_x4_gif": {"EmptyLatentImage": {"batch_size": 4}},
     "seamless_loop": {"EmptyLatentImage": {"batch_size": 8},
-                      "ContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
+                      "TempoContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
 }
 
 
@@ -92,7 +92,7 @@ def expected_frames(prompt):
             frames = min(cap, INPUT_FRAMES) if cap else INPUT_FRAMES
     assert frames is not None, "no frame source in the prompt"
     for node in prompt.values():
-        if node["class_type"] == "FILMInterpolate":
+        if node["class_type"] == "TempoFILMInterpolate":
             m = node["inputs"]["multiplier"]
             frames = frames * m if node["inputs"]["loop"] else (frames - 1) * m + 1
     return frames

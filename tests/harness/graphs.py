@@ -32,9 +32,9 @@ def txt2vid(frames=8, size=64, motion=None, steps=3, seed=1, save=True, prefix="
     model = out(ckpt)
     if motion is not None:
         options = dict(motion_scale=1.0, effect=1.0, beta_schedule="auto") | motion_options
-        model = out(g.add("LoadMotionModule", model=model, model_name=motion, **options))
+        model = out(g.add("TempoLoadMotionModule", model=model, model_name=motion, **options))
         for lora_name, strength in loras:
-            model = out(g.add("ApplyMotionLoRA", model=model, lora_name=lora_name, strength=strength))
+            model = out(g.add("TempoApplyMotionLoRA", model=model, lora_name=lora_name, strength=strength))
     positive = g.add("CLIPTextEncode", clip=out(ckpt, 1), text="a paper boat drifting on a pond")
     negative = g.add("CLIPTextEncode", clip=out(ckpt, 1), text="blurry")
     latent = g.add("EmptyLatentImage", width=size, height=size, batch_size=frames)

@@ -22,7 +22,7 @@ def base(g, frames, size=64):
 
 
 def schedule(g, ckpt, text, frames):
-    node = g.add("PromptSchedule", clip=out(ckpt, 1), text=text, frames=frames, interpolation="linear",
+    node = g.add("TempoPromptSchedule", clip=out(ckpt, 1), text=text, frames=frames, interpolation="linear",
                  pre_text="", app_text="", negative="blurry")
     return out(node, 0), out(node, 1)
 
@@ -38,7 +38,7 @@ def ksampler(g, model, positive, negative, latent, steps=1, seed=5):
 
 
 def windowed(g, model, positive, negative, latent, steps=1, seed=5, **options):
-    return g.add("ContextWindowSampler", model=model, positive=positive, negative=negative,
+    return g.add("TempoContextWindowSampler", model=model, positive=positive, negative=negative,
                  latent_image=out(latent), seed=seed, steps=steps, cfg=7.0, sampler_name="euler",
                  scheduler="normal", denoise=1.0, **(WINDOWS | options))
 
@@ -81,7 +81,7 @@ def test_travel_over_24_frames_in_windows_with_a_motion_model(comfy):
     frames = 24
     g = Graph()
     ckpt, latent = base(g, frames)
-    model = out(g.add("LoadMotionModule", model=out(ckpt), model_name=MOTION, motion_scale=1.0, effect=1.0,
+    model = out(g.add("TempoLoadMotionModule", model=out(ckpt), model_name=MOTION, motion_scale=1.0, effect=1.0,
                       beta_schedule="auto"))
     text = '"0": "a paper boat on a pond",\n"23": "a red sports car in a city",'
     # All four windows of each clip in one model call (windows_per_batch), so the test stays cheap on CPU.

@@ -113,8 +113,8 @@ def test_ten_mixed_prompts_queued_back_to_back_all_complete(comfy, object_info):
 
 def test_object_info_describes_every_input_of_every_tempo_node(object_info):
     ours = {name: node for name, node in object_info.items() if node["category"].startswith("Tempo/")}
-    assert {"LoadMotionModule", "ApplyMotionLoRA", "PromptSchedule", "ContextWindowSampler", "TempoVideoCombine",
-            "TempoLoadVideo", "FILMInterpolate"} <= set(ours)
+    assert {"TempoLoadMotionModule", "TempoApplyMotionLoRA", "TempoPromptSchedule", "TempoContextWindowSampler", "TempoVideoCombine",
+            "TempoLoadVideo", "TempoFILMInterpolate"} <= set(ours)
     missing = []
     for name, node in ours.items():
         for field in ("display_name", "description"):

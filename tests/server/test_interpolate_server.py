@@ -11,7 +11,7 @@ FRAMES = 4
 def interpolated(comfy, method, multiplier, loop=False, mode="exact times k/m"):
     g = txt2vid(frames=FRAMES, motion="mm_sd_v15_v2.ckpt", save=False)
     decoded = next(node_id for node_id, node in g.nodes.items() if node["class_type"] == "VAEDecode")
-    frames = g.add("FILMInterpolate", images=out(decoded), multiplier=multiplier, method=method, mode=mode,
+    frames = g.add("TempoFILMInterpolate", images=out(decoded), multiplier=multiplier, method=method, mode=mode,
                    loop=loop, batch_size=1)
     saved = g.add("SaveImage", images=out(frames), filename_prefix="interp")
     entry = comfy.run(g.prompt())

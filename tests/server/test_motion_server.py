@@ -11,7 +11,7 @@ FRAMES = 8
 def test_every_node_is_described(comfy):
     info = comfy.get_json("/object_info")
     ours = {name: node for name, node in info.items() if node["category"].startswith("Tempo/")}
-    assert "LoadMotionModule" in ours
+    assert "TempoLoadMotionModule" in ours
     for name, node in ours.items():
         assert node["display_name"], name
         assert node["description"], name
@@ -74,7 +74,7 @@ def test_stacked_motion_loras_change_the_clip(comfy, animated):
 def test_motion_lora_without_motion_model_says_what_to_do(comfy):
     g = txt2vid(frames=2, save=False)
     sampler = next(node for node in g.nodes.values() if node["class_type"] == "KSampler")
-    sampler["inputs"]["model"] = [g.add("ApplyMotionLoRA", model=["1", 0], lora_name="v2_lora_ZoomIn.ckpt",
+    sampler["inputs"]["model"] = [g.add("TempoApplyMotionLoRA", model=["1", 0], lora_name="v2_lora_ZoomIn.ckpt",
                                              strength=1.0), 0]
     error = execution_error(comfy.run(g.prompt()))
     assert error and "Load Motion Module" in error["exception_message"], error

@@ -462,7 +462,7 @@ def test_corrupt_upload_names_the_file_and_the_server_keeps_serving(comfy, sourc
 def test_vid2vid_with_a_motion_module(comfy, source_clip):
     g = Graph()
     ckpt = g.add("CheckpointLoaderSimple", ckpt_name=CHECKPOINT)
-    model = g.add("LoadMotionModule", model=out(ckpt), model_name="mm_sd_v15_v2.ckpt", motion_scale=1.0, effect=1.0,
+    model = g.add("TempoLoadMotionModule", model=out(ckpt), model_name="mm_sd_v15_v2.ckpt", motion_scale=1.0, effect=1.0,
                   beta_schedule="auto")
     loaded = load_video(g, source_clip, frame_load_cap=4, resize="crop", custom_width=SIZE, custom_height=SIZE)
     latent = g.add("VAEEncode", pixels=out(loaded), vae=out(ckpt, 2))
