@@ -75,7 +75,7 @@ def run_motion_layer(layer, x, emb, context, transformer_options, *args):
     if frames > motion_model.max_frames:
         raise MotionModelError(
             f"{frames} frames in one call, but {motion_model.describe()} has trained positions for at most "
-            f"{motion_model.max_frames}. Sample with ContextWindowSampler and context_length <= "
+            f"{motion_model.max_frames}. Sample with Context Window Sampler and context_length <= "
             f"{motion_model.max_frames}, or use fewer frames.")
     # Inside a context window, per-frame settings follow the frames' places in the whole clip.
     window = transformer_options.get("context_window")
