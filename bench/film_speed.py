@@ -1,11 +1,13 @@
 """FILM speed at 512×512, real config: the native module against the TorchScript file's own forward, on the same
-seeded random weights (tests/fixtures/film_files.py writes the file in the v1.0.2 layout).
+seeded random weights (tests/fixtures/film_files.py writes the file in the v1.0.2 layout). Running that forward
+takes torch.jit.load, which runs the archive's code: film_files.run_own_file does it, on this file we wrote; the
+pack itself only ever reads TorchScript files as data.
 
     $TEMPO_PYTHON bench/film_speed.py [--size 512] [--repeats 2]
 
 Prints frames per second of one model call each (best of the repeats, runs interleaved and in alternating
-order so both see the same machine load), their ratio, and the native module inside the driver at ×2, where each frame's feature pyramid
-is made once and serves both pairs it belongs to. On a shared machine wall time mostly measures the neighbours,
+order so both see the same machine load), their ratio, and the native module inside the driver at ×2, where each
+frame's feature pyramid is made once and serves both pairs it belongs to. On a shared machine wall time mostly measures the neighbours,
 so the CPU seconds each call consumed are printed and compared too. The TorchScript forward first gets two
 untimed calls at a quarter of the size, the profiling and optimizing runs of its JIT; the native one, one.
 """
@@ -40,7 +42,7 @@ def main():
     warnings.simplefilter("ignore", DeprecationWarning)
 
     path = film_files.cached_film_file("v1.0.2", "real")
-    scripted, native = torch.jit.load(path).eval(), load_film(path)
+    scripted, native = film_files.run_own_file(path).eval(), load_film(path)
     generator = torch.Generator().manual_seed(0)
     frames = torch.rand(3, args.size, args.size, 3, generator=generator)
     x0, x1 = frames[:1].permute(0, 3, 1, 2), frames[1:2].permute(0, 3, 1, 2)

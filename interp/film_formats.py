@@ -5,17 +5,18 @@
     v1.0.2  film_net_fp16/fp32.pt of the port's releases v1.0.1+, TorchScript: `<block>.0.weight` (native)
     comfy   film_net_fp16.safetensors of ComfyUI core: `<block>.conv.weight`
 
-Every dimension of the network is read from the tensors' shapes. The depth of the image pyramid is the one
-thing the weights cannot carry: TorchScript files keep it as the attribute `pyramid_levels`, safetensors may
-keep it in their metadata, and otherwise it is FILM's trained 7.
+No file runs code: a TorchScript archive is read as data (torchscript.py), its compiled code never loaded, and
+plain pickles load weights-only. Every dimension of the network is read from the tensors' shapes. The depth of
+the image pyramid is the one thing the weights cannot carry: TorchScript files keep it as the attribute
+`pyramid_levels`, safetensors may keep it in their metadata, and otherwise it is FILM's trained 7.
 """
 import os
 import re
-import warnings
 import zipfile
 
 import torch
 
+from . import torchscript
 from .film import FILM, FilmConfig
 
 FIRST_KEY = "extract.extract_sublevels.convs.0.0.0.weight"
@@ -56,8 +57,8 @@ def is_torchscript(path):
 def read_file(path):
     """(tensors, pyramid_levels or None) from a TorchScript archive, a safetensors file or a plain pickle.
 
-    A TorchScript archive holds compiled graph code, not pickled Python objects; plain .pt/.pth/.ckpt pickles
-    are read with weights_only=True, which refuses anything but tensors and containers.
+    None of them runs code: a TorchScript archive's compiled code is skipped and its data unpickled against an
+    allowlist (torchscript.py); plain .pt/.pth/.ckpt pickles are read with weights_only=True.
     """
     if path.lower().endswith(".safetensors"):
         from safetensors import safe_open
@@ -66,10 +67,10 @@ def read_file(path):
             levels = (f.metadata() or {}).get("pyramid_levels")
             return {key: f.get_tensor(key) for key in f.keys()}, int(levels) if levels else None
     if is_torchscript(path):
-        with warnings.catch_warnings():  # TorchScript is deprecated, but it is the format these files are in
-            warnings.simplefilter("ignore", DeprecationWarning)
-            module = torch.jit.load(path, map_location="cpu")
-        return dict(module.state_dict()), getattr(module, "pyramid_levels", None)
+        return read_torchscript(path)
+    if is_cut_zip(path):
+        raise FilmFormatError(f"{path}: a zip archive without its end (central directory): the file is truncated "
+                              "or damaged; download it again")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
@@ -79,6 +80,23 @@ def read_file(path):
     if not isinstance(data, dict):
         raise FilmFormatError(f"{path}: holds a {type(data).__name__}, expected a dict of tensors")
     return data, None
+
+
+def read_torchscript(path):
+    try:
+        root = torchscript.read_archive(path)
+    except torchscript.ArchiveError as error:
+        raise FilmFormatError(str(error)) from None
+    levels = root.attributes.get("pyramid_levels")
+    if levels is not None and (type(levels) is not int or levels < 1):
+        raise FilmFormatError(f"{path}: its attribute pyramid_levels is {levels!r}, expected a positive integer")
+    return torchscript.state_dict(root), levels
+
+
+def is_cut_zip(path):
+    """Zips start with a local file header; one that zipfile cannot open has lost its end."""
+    with open(path, "rb") as f:
+        return f.read(4) == b"PK\x03\x04" and not zipfile.is_zipfile(path)
 
 
 def detect_layout(keys):
