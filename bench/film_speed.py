@@ -7,9 +7,10 @@ pack itself only ever reads TorchScript files as data.
 
 Prints frames per second of one model call each (best of the repeats, runs interleaved and in alternating
 order so both see the same machine load), their ratio, and the native module inside the driver at ×2, where each
-frame's feature pyramid is made once and serves both pairs it belongs to. On a shared machine wall time mostly measures the neighbours,
-so the CPU seconds each call consumed are printed and compared too. The TorchScript forward first gets two
-untimed calls at a quarter of the size, the profiling and optimizing runs of its JIT; the native one, one.
+frame's feature pyramid is made once and serves both pairs it belongs to. On a shared machine wall time mostly
+measures the neighbours, so the CPU seconds each call consumed are printed and compared too. The TorchScript
+forward first gets two untimed calls at a quarter of the size, the profiling and optimizing runs of its JIT; the
+native one, one.
 """
 import argparse
 import os
