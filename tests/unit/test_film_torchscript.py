@@ -65,6 +65,50 @@ def test_network_and_output_are_those_jit_load_gave(tmp_path, monkeypatch, layou
         assert torch.equal(model(x0, x1, torch.full((1, 1), 0.3)), before(x0, x1, torch.full((1, 1), 0.3)))
 
 
+class Views(torch.nn.Module):
+    """Buffers that are views of one storage: an offset, a transpose, a strided slice."""
+
+    def __init__(self):
+        super().__init__()
+        base = torch.arange(24, dtype=torch.float64).reshape(4, 6)
+        self.register_buffer("base", base)
+        self.register_buffer("tail", base[1:, 2:])
+        self.register_buffer("transposed", base.t())
+        self.register_buffer("every_other", base[:, ::2])
+
+    def forward(self, x):
+        return x + self.base
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.jit.script: what FILM files were made with
+def test_offsets_strides_and_shared_storages_are_rebuilt_as_torch_does(tmp_path, monkeypatch):
+    path = tmp_path / "views.pt"
+    torch.jit.script(Views()).save(str(path))
+    expected = dict(film_files.run_own_file(path).state_dict())
+    forbid_jit_load(monkeypatch)
+    tensors, _ = read_file(str(path))
+    assert list(tensors) == list(expected)
+    base = tensors["base"].untyped_storage().data_ptr()
+    for key, value in expected.items():
+        found = tensors[key]
+        assert (found.shape, found.stride(), found.storage_offset()) == (value.shape, value.stride(),
+                                                                       value.storage_offset()), key
+        assert torch.equal(found, value) and found.untyped_storage().data_ptr() == base, key
+
+
+def test_a_big_endian_archive_is_byte_swapped(tmp_path, monkeypatch, archive):
+    with zipfile.ZipFile(archive) as f:
+        swapped = {name.split("/", 1)[1]: f.read(name) for name in f.namelist() if "/data/" in name}
+    # Every storage of the fixture is float32: reversing each 4-byte group writes it big-endian.
+    swapped = {name: bytes(torch.frombuffer(bytearray(data), dtype=torch.uint8).reshape(-1, 4).flip(1).flatten())
+               for name, data in swapped.items()}
+    path = rewrite(archive, tmp_path / "big.pt", byteorder=b"big", **swapped)
+    expected = dict(film_files.run_own_file(archive).state_dict())
+    forbid_jit_load(monkeypatch)
+    tensors, _ = read_file(str(path))
+    assert all(torch.equal(bits(tensors[key]), bits(value)) for key, value in expected.items())
+
+
 def rewrite(source, target, **records):
     """A copy of the zip at source with records replaced (bytes) or dropped (None), by name under the prefix."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
