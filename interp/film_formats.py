@@ -84,13 +84,13 @@ def read_file(path):
 
 def read_torchscript(path):
     try:
-        root = torchscript.read_archive(path)
+        tensors, attributes = torchscript.read_archive(path)
     except torchscript.ArchiveError as error:
         raise FilmFormatError(str(error)) from None
-    levels = root.attributes.get("pyramid_levels")
+    levels = attributes.get("pyramid_levels")
     if levels is not None and (type(levels) is not int or levels < 1):
         raise FilmFormatError(f"{path}: its attribute pyramid_levels is {levels!r}, expected a positive integer")
-    return torchscript.state_dict(root), levels
+    return tensors, levels
 
 
 def is_cut_zip(path):

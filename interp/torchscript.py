@@ -41,24 +41,30 @@ class Record:
 
 
 def read_archive(path):
-    """The root module of the TorchScript archive at path, as a Record."""
+    """(tensors, attributes) of the TorchScript archive at path: every tensor of its module tree under the name
+    ScriptModule.state_dict() gives it, and the root module's attributes."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return _Unpickler(path, archive).root()
+            root = _Unpickler(path, archive).root()
+        return state_dict(root), root.attributes
     except ArchiveError:
         raise
     except Exception as error:  # a damaged file can fail anywhere in zipfile, pickle or torch
         raise ArchiveError(f"{path}: a damaged TorchScript archive ({type(error).__name__}: {error})") from None
 
 
-def state_dict(record, prefix=""):
-    """Every tensor attribute of the module tree under its dotted path, as ScriptModule.state_dict() names it."""
+def state_dict(record, prefix="", above=()):
+    """Every tensor attribute of the module tree under its dotted path. A pickle can make a record its own
+    descendant; a module tree never is one."""
     tensors = {}
     for name, value in record.attributes.items():
         if isinstance(value, torch.Tensor):
             tensors[prefix + name] = value
         elif isinstance(value, Record):
-            tensors.update(state_dict(value, f"{prefix}{name}."))
+            path = above + (record,)
+            if any(value is ancestor for ancestor in path):
+                raise ValueError(f"the module tree loops back at {prefix}{name}")
+            tensors.update(state_dict(value, f"{prefix}{name}.", path))
     return tensors
 
 

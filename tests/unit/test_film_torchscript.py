@@ -150,6 +150,18 @@ def test_an_archive_naming_a_dangerous_global_is_refused_and_nothing_runs(tmp_pa
     assert not os.path.exists(marker)
 
 
+def test_a_module_tree_that_loops_or_a_bad_pyramid_depth_is_refused(tmp_path, archive):
+    # NEWOBJ, BINPUT 0, then a state whose attribute `child` is BINGET 0: the module itself.
+    loop = b"\x80\x02c__torch__.film\nInterpolator\n)\x81q\x00}X\x05\x00\x00\x00childh\x00sb."
+    path = rewrite(archive, tmp_path / "loop.pt", **{"data.pkl": loop})
+    with pytest.raises(FilmFormatError, match="loop.pt: a damaged TorchScript archive .*loops back at child"):
+        load_film(path)
+    text = inside_a_module(b"X\x05\x00\x00\x00seven")
+    path = rewrite(archive, tmp_path / "depth.pt", **{"data.pkl": text})
+    with pytest.raises(FilmFormatError, match="depth.pt: its attribute pyramid_levels is 'seven', expected a pos"):
+        load_film(path)
+
+
 def test_a_zip_that_is_not_torchscript_is_named(tmp_path, archive):
     notes = tmp_path / "film_net_fp32.pt"
     with zipfile.ZipFile(notes, "w") as f:
