@@ -17,6 +17,18 @@ class Interrupted(Exception):
     """What ComfyUI's interrupt check raises, as far as media/ can tell."""
 
 
+class Cancel:
+    """An interrupt check that counts its calls and raises at call number `at` (never, when at is None)."""
+
+    def __init__(self, at=None):
+        self.at, self.calls = at, 0
+
+    def __call__(self):
+        self.calls += 1
+        if self.calls == self.at:
+            raise Interrupted()
+
+
 def clip(frames=FRAMES):
     return ImageFrames(torch.rand(frames, 32, 32, 3, generator=torch.Generator().manual_seed(0)))
 
@@ -62,16 +74,10 @@ def test_the_latent_path_reports_and_checks_per_frame_while_decoding_chunks(tmp_
 
 @pytest.mark.parametrize("format", KINDS)
 def test_an_interrupt_stops_the_write_and_leaves_no_file(tmp_path, format):
-    seen = []
-
-    def interrupt():
-        seen.append(1)
-        if len(seen) == 4:
-            raise Interrupted()
-
+    cancel = Cancel(at=4)
     with pytest.raises(Interrupted):
-        combine(clip(), str(tmp_path), "anim/i", CombineOptions(format), METADATA, interrupt=interrupt)
-    assert len(seen) == 4  # stopped at the first check that raised, three frames in
+        combine(clip(), str(tmp_path), "anim/i", CombineOptions(format), METADATA, interrupt=cancel)
+    assert cancel.calls == 4  # stopped at the first check that raised, three frames in
     assert every_file(tmp_path) == [] and os.listdir(tmp_path / "anim") == []
     assert reserve(str(tmp_path), "anim/i").base == "i_00001"  # nothing left to take the counter either
 
@@ -127,17 +133,11 @@ def test_load_video_reports_each_frame_loaded_up_to_the_total(video):
 
 
 def test_load_video_checks_for_an_interrupt_at_every_decoded_frame(video):
-    checks = []
-
-    def interrupt():
-        checks.append(1)
-        if len(checks) == 7:
-            raise Interrupted()
-
+    cancel = Cancel(at=7)
     with pytest.raises(Interrupted):
-        load_video(video, interrupt=interrupt)
-    assert len(checks) == 7
+        load_video(video, interrupt=cancel)
+    assert cancel.calls == 7
     # Skipped frames are decoded too, so they are checked as well.
-    calls = []
-    load_video(video, skip_first_frames=10, interrupt=lambda: calls.append(1))
-    assert len(calls) == 12
+    count = Cancel()
+    load_video(video, skip_first_frames=10, interrupt=count)
+    assert count.calls == 12
