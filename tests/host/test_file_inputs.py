@@ -1,5 +1,6 @@
 """File names from prompts, as the nodes resolve them in-process: names that lead out of their folder are refused
 with the input's name, whichever way they arrive (a linked value skips the host's list check at queue time)."""
+import inspect
 import os
 import shutil
 
@@ -52,8 +53,6 @@ def test_load_video_keeps_comfyui_annotated_names_each_in_its_own_folder(folders
 
 def test_load_video_leaves_the_other_inputs_to_the_hosts_range_checks():
     # A **kwargs in VALIDATE_INPUTS would make the host skip min/max/list checks of every input.
-    import inspect
-
     assert inspect.getfullargspec(LoadVideo.VALIDATE_INPUTS).varkw is None
 
 
