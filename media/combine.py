@@ -12,7 +12,9 @@ from .gif import Quantizer, build_palette, write_gif
 from .metadata import webp_exif
 from .paths import reserve
 from .png import write_png, write_png_sequence
+from .progress import ignore, watched
 from .rates import to_fraction
+from .staged import staged
 from .webp import write_webp
 
 _PALETTE_SAMPLES = 16  # frames the GIF palette is built from, spread over the clip
@@ -40,33 +42,32 @@ class Combined:
     frame_rate: float
 
 
-def combine(source, root, filename_prefix, options, metadata=None, audio=None):
+def combine(source, root, filename_prefix, options, metadata=None, audio=None, progress=ignore, interrupt=ignore):
     """Writes source (an ImageFrames or DecodedFrames) as options.format under root; metadata (prompt, workflow)
     goes into the file where the format allows and into the first-frame PNG; audio (an AUDIO value) is muxed
-    into video formats."""
+    into video formats. progress(done, total) follows the frames written; interrupt() is called before each
+    frame and stops the write by raising, leaving no output behind."""
     fmt = get_format(options.format)
     rate = to_fraction(options.frame_rate)
     write = _writer(fmt, rate, options, metadata, audio, source)
     name = reserve(root, filename_prefix)
-    if fmt.kind == "png":
-        paths = write_png_sequence(name.folder, name.base, source.frames(play_order(len(source), options.pingpong)),
-                                   metadata)
-        subfolder = "/".join(part for part in (name.subfolder, name.base) if part)
-        return Combined(paths, os.path.basename(paths[0]), subfolder, fmt.mime, float(rate))
-    path = name.path(fmt.extension)
     # A video file has no loop flag: the clip is written once per play instead.
-    repeats = options.loop_count if fmt.kind == "video" else 1
-    try:
-        write(path, source.frames(play_order(len(source), options.pingpong, repeats)))
-    except BaseException:
-        if os.path.exists(path):  # a half-written file would only confuse the next run's counter and players
-            os.remove(path)
-        raise
-    files = [path]
+    order = play_order(len(source), options.pingpong, options.loop_count if fmt.kind == "video" else 1)
+    frames = watched(source.frames(order), len(order), progress, interrupt)
+    if fmt.kind == "png":
+        folder = os.path.join(name.folder, name.base)
+        with staged(folder, folder=True) as partial:
+            names = write_png_sequence(partial, name.base, frames, metadata)
+        subfolder = "/".join(part for part in (name.subfolder, name.base) if part)
+        return Combined([os.path.join(folder, n) for n in names], names[0], subfolder, fmt.mime, float(rate))
+    files = [name.path(fmt.extension)]
+    with staged(files[0]) as partial:
+        write(partial, frames)
     if metadata:
         files.append(name.path("png"))
-        write_png(files[-1], next(source.frames([0])), metadata)
-    return Combined(files, os.path.basename(path), name.subfolder, fmt.mime, float(rate))
+        with staged(files[1]) as partial:
+            write_png(partial, next(source.frames([0])), metadata)
+    return Combined(files, os.path.basename(files[0]), name.subfolder, fmt.mime, float(rate))
 
 
 def _writer(fmt, rate, options, metadata, audio, source):

@@ -10,6 +10,7 @@ import torch
 from .audio import read_audio
 from .errors import MediaError
 from .fit import plan_fit
+from .progress import ignore
 from .select import check_options, select, sources_needed, timeline
 
 # swscale's default YUV->RGB path is off by up to 3 levels on saturated colours; accurate rounding with full
@@ -27,8 +28,11 @@ class Loaded:
 
 
 def load_video(path, force_rate=0.0, skip_first_frames=0, select_every_nth=1, frame_load_cap=0,
-               resize="none", width=0, height=0, memory_limit=None, with_audio=True):
-    """memory_limit (bytes) defaults to the RAM available now; a load that would not fit is refused."""
+               resize="none", width=0, height=0, memory_limit=None, with_audio=True, progress=ignore,
+               interrupt=ignore):
+    """memory_limit (bytes) defaults to the RAM available now; a load that would not fit is refused.
+    progress(done, total) follows the frames loaded; interrupt() is called at each decoded frame and stops the
+    load by raising."""
     check_options(force_rate, skip_first_frames, select_every_nth, frame_load_cap)
     source_rate, times, source_size = _probe(path, force_rate, skip_first_frames, select_every_nth, frame_load_cap)
     shown = timeline(times, source_rate, force_rate)
@@ -37,7 +41,7 @@ def load_video(path, force_rate=0.0, skip_first_frames=0, select_every_nth=1, fr
         raise MediaError(f"{path}: skip_first_frames={skip_first_frames} leaves none of its {len(shown)} frames")
     fit = plan_fit(*source_size, width, height, resize)
     _check_memory(path, len(chosen), fit.size, memory_limit)
-    images = _decode(path, chosen, fit)
+    images = _decode(path, chosen, fit, progress, interrupt)
     base_rate = force_rate or source_rate
     audio = None
     if with_audio:
@@ -99,7 +103,7 @@ def _check_memory(path, count, size, memory_limit):
                          f"frame_load_cap or select_every_nth, or a smaller custom_width/custom_height")
 
 
-def _decode(path, chosen, fit):
+def _decode(path, chosen, fit, progress, interrupt):
     """Decodes source frames in order, converting each one that `chosen` shows straight into its output slots."""
     width, height = fit.size
     images = torch.zeros((len(chosen), height, width, 3), dtype=torch.float32)
@@ -110,6 +114,7 @@ def _decode(path, chosen, fit):
         stream.thread_type = "AUTO"
         try:
             for index, frame in enumerate(container.decode(stream)):
+                interrupt()  # once per decoded frame, skipped ones included: decoding is the slow part
                 if index < chosen[slot]:
                     continue
                 first = slot
@@ -118,6 +123,7 @@ def _decode(path, chosen, fit):
                 while slot < len(chosen) and chosen[slot] == index:  # a frame repeated by force_rate
                     slots[slot] = slots[first]
                     slot += 1
+                progress(slot, len(chosen))
                 if slot == len(chosen):
                     break
         except av.error.FFmpegError as error:

@@ -39,9 +39,12 @@ def reserve(root, filename_prefix):
     subfolder, name = split_prefix(filename_prefix)
     root = os.path.abspath(root)
     folder = os.path.join(root, *subfolder.split("/")) if subfolder else root
-    # The lexical checks above already hold; this also catches names the OS would resolve outside root.
-    if os.path.commonpath((root, os.path.abspath(folder))) != root:
-        raise MediaError(f"filename_prefix {filename_prefix!r}: resolves outside the output folder {root}")
+    # The lexical checks above hold already, but a subfolder that is a symlink can still lead elsewhere, so the
+    # resolved paths are compared (root's own links resolved too: the output folder may itself be one).
+    real_root = os.path.realpath(root)
+    if os.path.commonpath((real_root, os.path.realpath(folder))) != real_root:
+        raise MediaError(f"filename_prefix {filename_prefix!r}: leads outside the output folder {root} through a "
+                         f"symbolic link; expected a name inside it")
     os.makedirs(folder, exist_ok=True)
     taken = re.compile(re.escape(name) + r"_(\d{5,})(?:\.|$)")
     used = [int(m.group(1)) for m in map(taken.match, os.listdir(folder)) if m]

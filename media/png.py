@@ -16,11 +16,11 @@ def write_png(path, frame, metadata=None):
 
 
 def write_png_sequence(folder, base, frames, metadata=None):
-    """Frames as folder/base/base_00000.png, ... (every frame carries the workflow, as SaveImage's do).
-    Returns the paths written."""
-    os.makedirs(os.path.join(folder, base), exist_ok=True)
-    paths = []
+    """Frames as folder/base_00000.png, ... (every frame carries the workflow, as SaveImage's do). Returns the
+    file names written."""
+    os.makedirs(folder, exist_ok=True)
+    names = []
     for index, frame in enumerate(frames):
-        paths.append(os.path.join(folder, base, f"{base}_{index:05}.png"))
-        write_png(paths[-1], frame, metadata)
-    return paths
+        names.append(f"{base}_{index:05}.png")
+        write_png(os.path.join(folder, names[-1]), frame, metadata)
+    return names

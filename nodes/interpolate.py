@@ -10,6 +10,7 @@ import folder_paths
 import torch
 
 from ..interp import CROSSFADE, EXACT, FLOW, MIDPOINTS, describe, interpolate, load_film
+from .files import model_file
 
 # ComfyUI core keeps its FILM files in models/frame_interpolation; models/film is the folder many users made.
 FOLDERS = ("frame_interpolation", "film")
@@ -30,15 +31,6 @@ register_folders()
 
 def film_files():
     return sorted({name for folder in FOLDERS for name in folder_paths.get_filename_list(folder)})
-
-
-def resolve(name):
-    for folder in FOLDERS:
-        path = folder_paths.get_full_path(folder, name)
-        if path:
-            return path
-    searched = [path for folder in FOLDERS for path in folder_paths.get_folder_paths(folder)]
-    raise FileNotFoundError(f"FILM model {name!r} is in none of {searched}")
 
 
 # The last FILM file loaded, as (path, mtime) -> model on the CPU in fp32: rerunning a workflow reuses it, and
@@ -114,7 +106,7 @@ class FILMInterpolate:
         if method in WEIGHTLESS:
             chosen = WEIGHTLESS[method]
         else:
-            chosen = load_cached(resolve(method))
+            chosen = load_cached(model_file(FOLDERS, method, "method"))
             # The cached fp32 CPU copy stays intact; the run gets its own copy on the device.
             if device.type != "cpu" or dtype != torch.float32:
                 chosen = copy.deepcopy(chosen).to(device, dtype)

@@ -10,6 +10,7 @@ from ..motion.errors import MotionModelError
 from ..motion.patch import MotionSettings, attach, get_attachment
 from ..motion.per_frame import parse_per_frame
 from ..motion.schedules import SCHEDULE_CHOICES, schedule_for
+from .files import model_file
 
 MODEL_EXTENSIONS = {".ckpt", ".pt", ".pth", ".safetensors"}
 
@@ -40,13 +41,6 @@ def load_cached(path, dtype):
         model = load_motion_module(path).to(dtype)
         _loaded[key] = model
     return model
-
-
-def resolve(folder, name):
-    path = folder_paths.get_full_path(folder, name)
-    if path is None:
-        raise MotionModelError(f"{folder}: no file named {name!r} in {folder_paths.get_folder_paths(folder)}")
-    return path
 
 
 class LoadMotionModule:
@@ -94,7 +88,7 @@ class LoadMotionModule:
 
     def load(self, model, model_name, motion_scale, effect, beta_schedule, start_percent=0.0, end_percent=1.0,
              motion_scale_per_frame="", effect_per_frame=""):
-        path = resolve("animatediff_models", model_name)
+        path = model_file(("animatediff_models",), model_name, "model_name")
         # The motion model computes in the UNet's compute dtype (fp32 on CPU even for fp16 files).
         motion_model = load_cached(path, model.model.manual_cast_dtype or model.model.get_dtype())
         logging.info("Tempo: %s", motion_model.describe())
@@ -133,7 +127,8 @@ class ApplyMotionLoRA:
         if attachment is None:
             raise MotionModelError(f"Apply Motion LoRA ({lora_name}): the model has no motion model attached; "
                                    f"connect it after Load Motion Module")
-        merged = apply_motion_lora(attachment.motion_model, resolve("animatediff_motion_lora", lora_name), strength)
+        path = model_file(("animatediff_motion_lora",), lora_name, "lora_name")
+        merged = apply_motion_lora(attachment.motion_model, path, strength)
         return (attach(model, merged, attachment.settings),)
 
 

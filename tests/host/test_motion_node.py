@@ -4,6 +4,8 @@ import os
 import folder_paths
 import models
 import pytest
+import torch
+from comfy_extras.nodes_model_advanced import LCM, ModelSamplingDiscreteDistilled
 
 from tempo.motion.errors import MotionModelError
 from tempo.motion.patch import get_attachment
@@ -58,3 +60,25 @@ def test_lora_stacks_on_the_attached_model(checkpoint, motion_folders):
 def test_lora_needs_a_motion_model(checkpoint, motion_folders):
     with pytest.raises(MotionModelError, match="Load Motion Module"):
         ApplyMotionLoRA().apply(checkpoint[0], "v2_lora_ZoomIn.ckpt", 1.0)
+
+
+def test_animatelcm_on_auto_samples_with_the_distilled_lcm_schedule(checkpoint, motion_folders):
+    """What the animatelcm example relies on: without LCM sampling its 4-step run would be noise."""
+    name = "AnimateLCM_sd15_t2v.ckpt"
+    link = os.path.join(motion_folders, "animatediff_models", name)
+    if not os.path.lexists(link):
+        os.symlink(models.example_motion_path(name), link)
+    model = checkpoint[0]
+    sampling = load(model, name, beta_schedule="auto")["result"][0].get_model_object("model_sampling")
+    assert isinstance(sampling, ModelSamplingDiscreteDistilled) and isinstance(sampling, LCM)
+
+    class Reference(ModelSamplingDiscreteDistilled, LCM):
+        pass
+
+    # The host's own LCM sampling over AnimateDiff's training betas: 50 distilled sigmas.
+    training = {"beta_schedule": "sqrt_linear", "linear_start": 0.00085, "linear_end": 0.012}
+    reference = Reference(type("Config", (), {"sampling_settings": training})())
+    assert sampling.sigmas.shape == (50,) and torch.equal(sampling.sigmas, reference.sigmas)
+    # Patched into the clone only; a non-LCM motion model keeps plain eps sampling.
+    for other in (model, load(model)["result"][0]):
+        assert not isinstance(other.get_model_object("model_sampling"), (ModelSamplingDiscreteDistilled, LCM))

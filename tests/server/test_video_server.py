@@ -6,7 +6,6 @@ import io
 import json
 import os
 import urllib.error
-import urllib.request
 import uuid
 from fractions import Fraction
 
@@ -19,6 +18,7 @@ from comfy_fixtures import saved_images
 from comfy_server import PromptRejected, execution_error
 from graphs import Graph, out, txt2vid
 from models import CHECKPOINT
+from video_graphs import combine, load_video, upload
 
 FRAMES, SIZE, RATE = 4, 64, 12.0
 # What the frontend sends as extra_data.extra_pnginfo.workflow: the UI graph. A made-up one, marked so that
@@ -52,19 +52,6 @@ def succeeded(comfy, prompt, workflow=None):
     return entry
 
 
-def upload(comfy, name, data, content_type="application/octet-stream"):
-    """POST /upload/image, multipart, field "image": what the frontend's upload button sends for video_upload."""
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{name}\"\r\n"
-            f"Content-Type: {content_type}\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(comfy.url + "/upload/image", body,
-                                     {"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        answer = json.loads(response.read())
-    assert answer == {"name": name, "subfolder": "", "type": "input"}, answer
-    return name
-
-
 def preview(entry, node_id):
     """The one file a Video Combine node reports in its ui entry ("videos" or "gifs", as the web/ preview reads)."""
     ui = entry["outputs"][node_id]
@@ -89,20 +76,6 @@ def text_output(entry, node_id):
 
 
 # --- graph pieces --------------------------------------------------------------------------------------------------
-
-def combine(g, images=None, format="video/h264-mp4", prefix="tempo_video", frame_rate=RATE, **options):
-    inputs = dict(frame_rate=frame_rate, loop_count=0, filename_prefix=prefix, format=format, pingpong=False,
-                  save_output=True, preset="veryfast") | options
-    if images is not None:
-        inputs["images"] = images
-    return g.add("TempoVideoCombine", **inputs)
-
-
-def load_video(g, video, **options):
-    inputs = dict(video=video, force_rate=0.0, skip_first_frames=0, select_every_nth=1, frame_load_cap=0,
-                  resize="none", custom_width=0, custom_height=0) | options
-    return g.add("TempoLoadVideo", **inputs)
-
 
 def node_of(g, class_type):
     return next(node_id for node_id, node in g.nodes.items() if node["class_type"] == class_type)

@@ -46,3 +46,23 @@ def test_each_output_gets_the_next_counter(tmp_path):
     second = combine(frames, str(tmp_path), "anim/clip", CombineOptions("video/h264-mp4"), metadata)
     assert [os.path.basename(p) for p in first.files + second.files] == [
         "clip_00001.gif", "clip_00001.png", "clip_00002.mp4", "clip_00002.png"]
+
+
+def test_a_symlinked_subfolder_leading_out_of_the_output_folder_is_refused(tmp_path):
+    (tmp_path / "output").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", tmp_path / "output" / "shortcut")
+    with pytest.raises(MediaError, match="filename_prefix 'shortcut/deeper/clip'.*outside"):
+        combine(ImageFrames(torch.zeros(1, 8, 8, 3)), str(tmp_path / "output"), "shortcut/deeper/clip",
+                CombineOptions("image/gif"))
+    assert os.listdir(tmp_path / "elsewhere") == []
+
+
+def test_an_output_folder_that_is_itself_a_symlink_still_works(tmp_path):
+    (tmp_path / "disk").mkdir()
+    os.symlink(tmp_path / "disk", tmp_path / "output")
+    (tmp_path / "disk" / "inside").mkdir()
+    os.symlink(tmp_path / "disk" / "inside", tmp_path / "disk" / "alias")  # a link that stays inside is fine
+    result = combine(ImageFrames(torch.zeros(1, 8, 8, 3)), str(tmp_path / "output"), "alias/clip",
+                     CombineOptions("image/gif"))
+    assert os.listdir(tmp_path / "disk" / "inside") == ["clip_00001.gif"] and result.subfolder == "alias"
