@@ -115,6 +115,7 @@ def _in_host(call):
 
 SDXL_CHECKPOINT = "sd_xl_base_1.0.safetensors"
 FILM = "film_net_fp32.pt"  # ComfyUI-Frame-Interpolation's file (TorchScript v1.0.0 layout)
+RIFE = "rife47.pth"  # ComfyUI-Frame-Interpolation's default RIFE file (the 4.7 layout)
 CONTROLNET = "control_v11p_sd15_canny_fp16.safetensors"
 LCM_LORA = "AnimateLCM_sd15_t2v_lora.safetensors"
 # file name users have -> layout in tests/fixtures/motion_files.py (channels of the fixture UNets: 320)
@@ -144,9 +145,12 @@ def lcm_lora_path():
 
 
 def link_film(models_dir):
+    """FILM's file and RIFE's, in the folders users keep them in."""
     import film_files
+    import rife_files
 
     _link(film_files.cached_film_file("v1.0.0", "small"), models_dir, "frame_interpolation", FILM)
+    _link(rife_files.cached_rife_file("4.7", "small"), models_dir, "rife", RIFE)
 
 
 def populate_examples(models_dir, sdxl=True):
