@@ -87,4 +87,5 @@ def as_method(method):
         return Crossfade()
     if all(hasattr(method, name) for name in ("prepare", "motion", "between", "min_size")):
         return method
-    raise ValueError(f"unknown interpolation method {method!r}: expected a FILM or RIFE model, {FLOW!r} or {CROSSFADE!r}")
+    raise ValueError(f"unknown interpolation method {method!r}: expected a FILM or RIFE model, {FLOW!r} or "
+                     f"{CROSSFADE!r}")

@@ -88,16 +88,17 @@ def version(state_dict):
 
 
 def read_config(state_dict, release):
-    encoder = []
-    for i, (name, activation) in enumerate(encoder_names(state_dict)):
+    encoder, names = [], encoder_names(state_dict)
+    for i, (name, activation) in enumerate(names):
         weight = state_dict[name + ".weight"]
-        transposed = i == len(encoder_names(state_dict)) - 1  # the last conv upsamples back to full size
+        transposed = i == len(names) - 1  # the last conv upsamples back to full size
         cin, cout = (weight.shape[0], weight.shape[1]) if transposed else (weight.shape[1], weight.shape[0])
         encoder.append((cin, cout, transposed, activation))
     blocks = []
     for i in range(count(state_dict, "block{}.conv0.0.0.weight")):
         prefix = f"block{i}."
-        blocks.append((state_dict[prefix + "conv0.0.0.weight"].shape[1], state_dict[prefix + "conv0.1.0.weight"].shape[0],
+        blocks.append((state_dict[prefix + "conv0.0.0.weight"].shape[1],
+                       state_dict[prefix + "conv0.1.0.weight"].shape[0],
                        count(state_dict, prefix + "convblock.{}.conv.weight"),
                        state_dict[prefix + "lastconv.0.weight"].shape[1]))
     features = encoder[-1][1] if encoder else 0

@@ -3,8 +3,9 @@
 Every size comes from the file: the modules present (so the mid block and the number of resolution levels), each
 module's channels (its GroupNorm weight), the positional-encoding length. Keys are brought to AnimateDiff's
 names: any prefix before `down_blocks.`/`up_blocks.`/`mid_block.` is dropped (`module.`, `model.`,
-`diffusion_model.`, ...), diffusers' MotionAdapter names are mapped back (diffusers_names.py), and Hotshot-XL's `temporal_attentions.j.<rest>` becomes
-`motion_modules.j.temporal_transformer.<rest>`, its `positional_encoding` table `pe`.
+`diffusion_model.`, ...), diffusers' MotionAdapter names are mapped back (diffusers_names.py), and
+Hotshot-XL's `temporal_attentions.j.<rest>` becomes `motion_modules.j.temporal_transformer.<rest>`, its
+`positional_encoding` table `pe`.
 
 Telling the variants apart, shapes first, the file name only where the shapes are the same:
 1. Hotshot-XL key names: "hotshotxl" (SDXL).
