@@ -126,6 +126,22 @@ EXAMPLE_MOTION_MODELS = {
 }
 
 
+# AnimateDiff-Lightning under both released names: one seeded v2 model, as ComfyUI's file and as diffusers'.
+LIGHTNING = {"animatediff_lightning_4step_comfyui.safetensors": "comfyui",
+             "animatediff_lightning_4step_diffusers.safetensors": "diffusers"}
+
+
+def lightning_path(name):
+    naming = LIGHTNING[name]
+
+    def build(path):
+        import motion_files
+
+        sd = motion_files.make_motion_state_dict("v2", channels=320, seed=1)
+        motion_files.write_file(motion_files.diffusers_names(sd) if naming == "diffusers" else sd, path)
+    return _cached(f"motion-lightning-{naming}-320.safetensors", build)
+
+
 def example_motion_path(name):
     layout = EXAMPLE_MOTION_MODELS[name]
     return _cached(f"motion-{layout}-320{os.path.splitext(name)[1]}", _build_motion(layout))
@@ -159,6 +175,8 @@ def populate_examples(models_dir, sdxl=True):
     populate(models_dir)
     for name in EXAMPLE_MOTION_MODELS:
         _link(example_motion_path(name), models_dir, "animatediff_models", name)
+    for name in LIGHTNING:
+        _link(lightning_path(name), models_dir, "animatediff_models", name)
     _link(controlnet_path(), models_dir, "controlnet", CONTROLNET)
     _link(lcm_lora_path(), models_dir, "loras", LCM_LORA)
     link_film(models_dir)
