@@ -58,3 +58,11 @@ def test_lora_stacks_on_the_attached_model(checkpoint, motion_folders):
 def test_lora_needs_a_motion_model(checkpoint, motion_folders):
     with pytest.raises(MotionModelError, match="Load Motion Module"):
         ApplyMotionLoRA().apply(checkpoint[0], "v2_lora_ZoomIn.ckpt", 1.0)
+
+
+@pytest.mark.parametrize("name", list(models.LIGHTNING))
+def test_node_reports_lightning_and_how_to_sample_it(checkpoint, motion_folders, name):
+    os.symlink(models.lightning_path(name), os.path.join(motion_folders, "animatediff_models", name))
+    text = load(checkpoint[0], name)["ui"]["text"][0]
+    assert text.startswith("AnimateDiff v2 (AnimateDiff-Lightning 4-step) motion model for SD1.5")
+    assert "sample with 4 steps, cfg 1, sampler euler, scheduler sgm_uniform" in text
