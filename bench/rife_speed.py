@@ -10,22 +10,16 @@ meaningless, not the cost: every conv runs at its real width.
 import argparse
 import os
 import sys
-import time
 
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests", "fixtures")]
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests", "fixtures"), os.path.join(ROOT, "bench")]
 import film_files  # noqa: E402
 import rife_files  # noqa: E402
+from film_speed import timed  # noqa: E402
 
 from interp import RifeMethod, interpolate, load_film, load_rife  # noqa: E402
-
-
-def timed(call):
-    wall, cpu = time.perf_counter(), time.process_time()
-    call()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main():

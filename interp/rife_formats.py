@@ -20,7 +20,8 @@ import re
 
 import torch
 
-from .film_formats import is_torchscript, load_film, mismatches, what_it_is
+from .film_formats import FilmFormatError, is_torchscript, load_film, mismatches, what_it_is
+from .film_formats import read_file as read_tensors
 from .rife import RIFE, RifeConfig
 
 FIRST_KEY = "block0.conv0.0.0.weight"
@@ -35,19 +36,10 @@ class RifeFormatError(ValueError):
 
 def read_file(path):
     """The tensors of a .pth/.pkl/.ckpt pickle (weights_only=True) or a safetensors file, without `module.`."""
-    if path.lower().endswith(".safetensors"):
-        from safetensors.torch import load_file
-
-        data = load_file(path)
-    else:
-        try:
-            data = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as error:
-            raise RifeFormatError(f"{path}: not a plain tensor file ({str(error).splitlines()[0]})") from None
-    if isinstance(data, dict) and isinstance(data.get("state_dict"), dict):
-        data = data["state_dict"]
-    if not isinstance(data, dict):
-        raise RifeFormatError(f"{path}: holds a {type(data).__name__}, expected a dict of tensors")
+    try:
+        data, _ = read_tensors(path)
+    except FilmFormatError as error:
+        raise RifeFormatError(str(error)) from None
     return {key.removeprefix("module."): value for key, value in data.items()
             if torch.is_tensor(value) and not key.removeprefix("module.").startswith(TRAINING_ONLY)}
 

@@ -271,7 +271,7 @@ def test_a_file_whose_tensors_do_not_fit_names_them(tmp_path):
 def test_code_in_a_file_never_runs(tmp_path):
     path = tmp_path / "rife49.pth"
     torch.save({"block0.conv0.0.0.weight": torch.zeros(1), "payload": Exploit()}, path)
-    with pytest.raises(RifeFormatError, match="rife49.pth: not a plain tensor file"):
+    with pytest.raises(RifeFormatError, match="rife49.pth: not a .*plain tensor file"):
         load_rife(path)
 
 
