@@ -23,7 +23,7 @@ SLOPE = 0.2  # every activation in these releases is LeakyReLU(0.2)
 
 @dataclass(frozen=True)
 class RifeConfig:
-    version: str  # the layout's release name, e.g. "4.7" (see rife_formats.VERSIONS)
+    version: str  # the layout's release name, e.g. "4.7" (the table in rife_formats.py)
     blocks: tuple  # per block (input channels, width, residual convs, output channels before the pixel shuffle)
     encoder: tuple  # per encoder conv (in, out, transposed, activation after it); () before 4.7
     masks_add_up: bool  # 4.5/4.6: each block's mask is a correction; 4.7+: it replaces the mask
