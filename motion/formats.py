@@ -3,8 +3,9 @@
 Every size comes from the file: the modules present (so the mid block and the number of resolution levels), each
 module's channels (its GroupNorm weight), the positional-encoding length. Keys are brought to AnimateDiff's
 names: any prefix before `down_blocks.`/`up_blocks.`/`mid_block.` is dropped (`module.`, `model.`,
-`diffusion_model.`, ...), and Hotshot-XL's `temporal_attentions.j.<rest>` becomes
-`motion_modules.j.temporal_transformer.<rest>`, its `positional_encoding` table `pe`.
+`diffusion_model.`, ...), diffusers' MotionAdapter names are mapped back (diffusers_names.py), and
+Hotshot-XL's `temporal_attentions.j.<rest>` becomes `motion_modules.j.temporal_transformer.<rest>`, its
+`positional_encoding` table `pe`.
 
 Telling the variants apart, shapes first, the file name only where the shapes are the same:
 1. Hotshot-XL key names: "hotshotxl" (SDXL).
@@ -19,6 +20,7 @@ A file without pe tables gets the sinusoid back at the length its variant was tr
 import re
 from dataclasses import dataclass
 
+from .diffusers_names import from_diffusers
 from .errors import MotionModelError
 
 MODULE_KEY = re.compile(
@@ -73,7 +75,7 @@ def read_motion_file(sd, label):
 
 def _motion_tensors(sd):
     motion, hotshot = {}, False
-    for key, tensor in sd.items():
+    for key, tensor in from_diffusers(sd).items():
         match = MODULE_KEY.search(key)
         if match is None or "lora" in key.lower():
             continue
@@ -155,8 +157,8 @@ def looks_like(keys):
     for marker, what in (("model.diffusion_model.", "a Stable Diffusion checkpoint"),
                          ("diffusion_model.", "an image diffusion model"),
                          ("input_blocks.", "an image UNet"),
-                         ("motion_modules.", "a motion model in diffusers' MotionAdapter layout, which is not read "
-                                             "here; use the original AnimateDiff file"),
+                         ("motion_modules.", "motion-module keys in a layout that is neither AnimateDiff's nor "
+                                             "diffusers' MotionAdapter's"),
                          ("extract.extract_sublevels.", "a FILM frame-interpolation model"),
                          ("first_stage_model.", "a VAE"), ("decoder.", "a VAE"),
                          ("text_model.", "a text encoder")):

@@ -6,6 +6,7 @@ submodules, so `state_dict()` has the file's keys and the host reaches each modu
 import torch
 from torch import nn
 
+from .lightning import lightning_steps, sampling_note
 from .module import MotionModule
 
 VARIANT_NAMES = {"v1": "v1", "v2": "v2", "v3": "v3", "community": "community (v1 layout)",
@@ -62,9 +63,17 @@ class MotionModel(nn.Module):
         return [(f"{block}.motion_modules.{j}", self.get_submodule(f"{block}.motion_modules.{j}"))
                 for block, channels in self.layout.blocks.items() for j in range(len(channels))]
 
+    @property
+    def lightning_steps(self):
+        """The steps an AnimateDiff-Lightning file (a v2 file under its released name) was distilled for."""
+        return lightning_steps(self.source.name) if self.source is not None and self.variant == "v2" else None
+
     def describe(self):
         parameters = sum(p.numel() for p in self.parameters())
         origin = f" from {self.source.name}" if self.source is not None else ""
-        return (f"AnimateDiff {VARIANT_NAMES[self.variant]} motion model for {self.base}{origin}: "
+        steps = self.lightning_steps
+        variant = VARIANT_NAMES[self.variant] + (f" (AnimateDiff-Lightning {steps}-step)" if steps else "")
+        text = (f"AnimateDiff {variant} motion model for {self.base}{origin}: "
                 f"{len(self.positions())} modules, up to {self.max_frames} frames per window, "
                 f"{str(self.dtype).removeprefix('torch.')}, {parameters / 1e6:.1f}M parameters")
+        return text + (f". {sampling_note(steps)}" if steps else "")

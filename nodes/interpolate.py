@@ -1,5 +1,5 @@
-"""FILMInterpolate: IMAGE frames -> the same clip at a multiple of its frame rate, made by FILM weights or, with no
-weights at all, by optical flow or crossfade. The work is interp.interpolate; this is the ComfyUI side."""
+"""FILMInterpolate: IMAGE frames -> the same clip at a multiple of its frame rate, made by FILM or RIFE weights or,
+with no weights at all, by optical flow or crossfade. The work is interp.interpolate; this is the ComfyUI side."""
 import copy
 import logging
 import os
@@ -9,11 +9,15 @@ import comfy.utils
 import folder_paths
 import torch
 
-from ..interp import CROSSFADE, EXACT, FLOW, MIDPOINTS, describe, interpolate, load_film
+from ..interp import CROSSFADE, EXACT, FLOW, MIDPOINTS, RIFE, RifeMethod, interpolate, load_interpolator
+from ..interp import describe as describe_film
+from ..interp.rife_formats import describe as describe_rife
 from .files import model_file
 
-# ComfyUI core keeps its FILM files in models/frame_interpolation; models/film is the folder many users made.
-FOLDERS = ("frame_interpolation", "film")
+# ComfyUI core keeps its FILM files in models/frame_interpolation; models/film and models/rife are folders many
+# users made, and ComfyUI-Frame-Interpolation keeps its RIFE files in its own ckpts/rife.
+FOLDERS = ("frame_interpolation", "film", "rife")
+RIFE_SCALES = [1.0, 0.5, 0.25, 2.0, 4.0]
 EXTENSIONS = {".pt", ".pth", ".ckpt", ".safetensors"}
 WEIGHTLESS = {"flow (no weights)": FLOW, "crossfade (no weights)": CROSSFADE}
 MODES = {"exact times k/m": EXACT, "recursive midpoints": MIDPOINTS}
@@ -24,6 +28,10 @@ def register_folders():
     for name in FOLDERS:
         if name not in folder_paths.folder_names_and_paths:
             folder_paths.folder_names_and_paths[name] = ([os.path.join(folder_paths.models_dir, name)], EXTENSIONS)
+    for custom_nodes in folder_paths.get_folder_paths("custom_nodes"):
+        pack = os.path.join(custom_nodes, "ComfyUI-Frame-Interpolation", "ckpts", "rife")
+        if os.path.isdir(pack):
+            folder_paths.add_model_folder_path("rife", pack)
 
 
 register_folders()
@@ -42,7 +50,8 @@ def load_cached(path):
     key = (os.path.realpath(path), os.path.getmtime(path))
     if key not in _loaded:
         _loaded.clear()
-        _loaded[key] = load_film(path)
+        _loaded[key] = load_interpolator(path)
+        describe = describe_rife if isinstance(_loaded[key], RIFE) else describe_film
         logging.info("Tempo: %s", describe(_loaded[key]))
     return _loaded[key]
 
@@ -71,8 +80,10 @@ class FILMInterpolate:
                 "method": (film_files() + list(WEIGHTLESS), {
                     "tooltip": "A FILM model from models/frame_interpolation or models/film (film_net_fp32.pt "
                                "of ComfyUI-Frame-Interpolation, the port's later .pt files, or ComfyUI's "
-                               "film_net_fp16.safetensors), or a method that needs no weights: optical flow "
-                               "(OpenCV DIS, occlusion-aware) or a plain crossfade."}),
+                               "film_net_fp16.safetensors), a RIFE 4.5+ model (rife47.pth, rife49.pth, ... from "
+                               "models/rife, models/frame_interpolation or ComfyUI-Frame-Interpolation's "
+                               "ckpts/rife; much faster than FILM), or a method that needs no weights: optical "
+                               "flow (OpenCV DIS, occlusion-aware) or a plain crossfade."}),
                 "mode": (list(MODES), {
                     "tooltip": "exact times k/m: every new frame straight from its pair at t = k/m, one flow "
                                "per pair. recursive midpoints: each new frame from its two nearest frames "
@@ -88,6 +99,14 @@ class FILMInterpolate:
                     "default": 1, "min": 1, "max": 64,
                     "tooltip": "Pairs computed together. More is faster on a GPU and takes more memory; "
                                "the frames are the same."}),
+                "rife_scale": (RIFE_SCALES, {
+                    "default": 1.0,
+                    "tooltip": "RIFE only: the resolution its flows are estimated at, relative to the frames. "
+                               "0.5 for 4K frames or very large motion, 2 for small frames with fine motion."}),
+                "ensemble": ("BOOLEAN", {
+                    "default": False,
+                    "tooltip": "RIFE 4.5 to 4.20 only: also run each flow block on the pair reversed in time and "
+                               "average the two; steadier, about twice the time. Later releases dropped it."}),
             },
         }
 
@@ -100,7 +119,7 @@ class FILMInterpolate:
                    "for Large Motion) weights, or with no weights by optical flow or crossfade. Any multiplier, "
                    "exact timing, optional looping back to the first frame.")
 
-    def interpolate(self, images, multiplier, method, mode, loop, batch_size=1):
+    def interpolate(self, images, multiplier, method, mode, loop, batch_size=1, rife_scale=1.0, ensemble=False):
         device = comfy.model_management.get_torch_device()
         dtype = compute_dtype(device)
         if method in WEIGHTLESS:
@@ -110,6 +129,8 @@ class FILMInterpolate:
             # The cached fp32 CPU copy stays intact; the run gets its own copy on the device.
             if device.type != "cpu" or dtype != torch.float32:
                 chosen = copy.deepcopy(chosen).to(device, dtype)
+            if isinstance(chosen, RIFE):
+                chosen = RifeMethod(chosen, float(rife_scale), ensemble)
         pairs = len(images) if loop else len(images) - 1
         bar = comfy.utils.ProgressBar(max(pairs, 1))
         try:

@@ -47,6 +47,7 @@ PER_EXAMPLE = {
                            "TempoContextWindowSampler": {"context_length": 3, "context_overlap": 1}},
     "sdxl": {"EmptyLatentImage": {"batch_size": 4}},
     "animatelcm": {"EmptyLatentImage": {"batch_size": 6}},
+    "lightning_4step": {"EmptyLatentImage": {"batch_size": 6}},
     "film_x4_gif": {"EmptyLatentImage": {"batch_size": 4}},
     "seamless_loop": {"EmptyLatentImage": {"batch_size": 8},
                       "TempoContextWindowSampler": {"context_length": 4, "context_overlap": 1}},

@@ -115,6 +115,7 @@ def _in_host(call):
 
 SDXL_CHECKPOINT = "sd_xl_base_1.0.safetensors"
 FILM = "film_net_fp32.pt"  # ComfyUI-Frame-Interpolation's file (TorchScript v1.0.0 layout)
+RIFE = "rife47.pth"  # ComfyUI-Frame-Interpolation's default RIFE file (the 4.7 layout)
 CONTROLNET = "control_v11p_sd15_canny_fp16.safetensors"
 LCM_LORA = "AnimateLCM_sd15_t2v_lora.safetensors"
 # file name users have -> layout in tests/fixtures/motion_files.py (channels of the fixture UNets: 320)
@@ -123,6 +124,22 @@ EXAMPLE_MOTION_MODELS = {
     "mm_sdxl_v10_beta.ckpt": "sdxl_beta",
     "hsxl_temporal_layers.f16.safetensors": "hotshotxl",
 }
+
+
+# AnimateDiff-Lightning under both released names: one seeded v2 model, as ComfyUI's file and as diffusers'.
+LIGHTNING = {"animatediff_lightning_4step_comfyui.safetensors": "comfyui",
+             "animatediff_lightning_4step_diffusers.safetensors": "diffusers"}
+
+
+def lightning_path(name):
+    naming = LIGHTNING[name]
+
+    def build(path):
+        import motion_files
+
+        sd = motion_files.make_motion_state_dict("v2", channels=320, seed=1)
+        motion_files.write_file(motion_files.diffusers_names(sd) if naming == "diffusers" else sd, path)
+    return _cached(f"motion-lightning-{naming}-320.safetensors", build)
 
 
 def example_motion_path(name):
@@ -144,9 +161,12 @@ def lcm_lora_path():
 
 
 def link_film(models_dir):
+    """FILM's file and RIFE's, in the folders users keep them in."""
     import film_files
+    import rife_files
 
     _link(film_files.cached_film_file("v1.0.0", "small"), models_dir, "frame_interpolation", FILM)
+    _link(rife_files.cached_rife_file("4.7", "small"), models_dir, "rife", RIFE)
 
 
 def populate_examples(models_dir, sdxl=True):
@@ -155,6 +175,8 @@ def populate_examples(models_dir, sdxl=True):
     populate(models_dir)
     for name in EXAMPLE_MOTION_MODELS:
         _link(example_motion_path(name), models_dir, "animatediff_models", name)
+    for name in LIGHTNING:
+        _link(lightning_path(name), models_dir, "animatediff_models", name)
     _link(controlnet_path(), models_dir, "controlnet", CONTROLNET)
     _link(lcm_lora_path(), models_dir, "loras", LCM_LORA)
     link_film(models_dir)

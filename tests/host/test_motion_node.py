@@ -82,3 +82,11 @@ def test_animatelcm_on_auto_samples_with_the_distilled_lcm_schedule(checkpoint, 
     # Patched into the clone only; a non-LCM motion model keeps plain eps sampling.
     for other in (model, load(model)["result"][0]):
         assert not isinstance(other.get_model_object("model_sampling"), (ModelSamplingDiscreteDistilled, LCM))
+
+
+@pytest.mark.parametrize("name", list(models.LIGHTNING))
+def test_node_reports_lightning_and_how_to_sample_it(checkpoint, motion_folders, name):
+    os.symlink(models.lightning_path(name), os.path.join(motion_folders, "animatediff_models", name))
+    text = load(checkpoint[0], name)["ui"]["text"][0]
+    assert text.startswith("AnimateDiff v2 (AnimateDiff-Lightning 4-step) motion model for SD1.5")
+    assert "sample with 4 steps, cfg 1, sampler euler, scheduler sgm_uniform" in text

@@ -1,18 +1,22 @@
-"""FILMInterpolate over HTTP: exact frame counts for the weightless methods and loop mode."""
+"""FILMInterpolate over HTTP: exact frame counts for the weightless methods and loop mode, FILM and RIFE files."""
+import os
+import sys
+
 import numpy as np
 import pytest
+import torch
 from comfy_fixtures import saved_images
 from graphs import out, txt2vid
-from comfy_server import execution_error
+from comfy_server import CHECKOUT, execution_error
 
 FRAMES = 4
 
 
-def interpolated(comfy, method, multiplier, loop=False, mode="exact times k/m"):
+def interpolated(comfy, method, multiplier, loop=False, mode="exact times k/m", **options):
     g = txt2vid(frames=FRAMES, motion="mm_sd_v15_v2.ckpt", save=False)
     decoded = next(node_id for node_id, node in g.nodes.items() if node["class_type"] == "VAEDecode")
     frames = g.add("TempoFILMInterpolate", images=out(decoded), multiplier=multiplier, method=method, mode=mode,
-                   loop=loop, batch_size=1)
+                   loop=loop, batch_size=1, **options)
     saved = g.add("SaveImage", images=out(frames), filename_prefix="interp")
     entry = comfy.run(g.prompt())
     assert entry["status"]["status_str"] == "success", execution_error(entry)
@@ -37,3 +41,19 @@ def test_crossfade_midpoint_is_the_mean_of_its_neighbours(comfy):
 def test_film_file_interpolates(comfy):
     frames = interpolated(comfy, "film_net_fp32.pt", 2)
     assert len(frames) == (FRAMES - 1) * 2 + 1
+
+
+def test_rife_file_interpolates_at_exact_times(comfy):
+    """rife47.pth from models/rife, x3 with ensemble at half flow resolution: each in-between is the RIFE 4.7
+    network's frame at t = k/3 from its pair (recomputed here from the saved 8-bit inputs)."""
+    frames = np.stack(interpolated(comfy, "rife47.pth", 3, rife_scale=0.5, ensemble=True)).astype(np.float32) / 255
+    assert len(frames) == (FRAMES - 1) * 3 + 1
+    sys.path.insert(0, CHECKOUT)
+    import rife_files
+    from interp import RifeMethod, interpolate, load_rife
+
+    model = load_rife(rife_files.cached_rife_file("4.7", "small"))
+    expected = interpolate(torch.from_numpy(frames[::3].copy()), RifeMethod(model, 0.5, True), 3).numpy()
+    crossfade = (frames[0] * 2 + frames[3]) / 3
+    assert np.abs(frames - expected).mean() < 1.5 / 255, "the in-betweens are RIFE's at t = k/3"
+    assert np.abs(frames[1] - crossfade).mean() > 3 * np.abs(frames[1] - expected[1]).mean()

@@ -1,9 +1,11 @@
-"""Motion models are found where users already keep them: models/animatediff_models, an AnimateDiff-Evolved
-install's own folder, and folders named in extra_model_paths.yaml."""
+"""Models are found where users already keep them: motion models in models/animatediff_models, an
+AnimateDiff-Evolved install's own folder, and folders named in extra_model_paths.yaml; RIFE files in models/rife
+and a ComfyUI-Frame-Interpolation install's ckpts/rife."""
 import os
 
 import comfy_server
 import models
+import rife_files
 from comfy_fixtures import ARTIFACTS
 
 
@@ -16,6 +18,9 @@ def test_extra_model_paths_and_animatediff_evolved_folders(tmp_path, models_dir)
     evolved = tmp_path / "base" / "custom_nodes" / "ComfyUI-AnimateDiff-Evolved" / "models"
     evolved.mkdir(parents=True)
     os.symlink(models.motion_path("mm_sd_v15.ckpt"), evolved / "from_evolved.ckpt")
+    frame_interpolation = tmp_path / "base" / "custom_nodes" / "ComfyUI-Frame-Interpolation" / "ckpts" / "rife"
+    frame_interpolation.mkdir(parents=True)
+    os.symlink(rife_files.cached_rife_file("4.7"), frame_interpolation / "rife49.pth")
     config = tmp_path / "extra_model_paths.yaml"
     config.write_text(f"shared:\n  base_path: {tmp_path / 'shared_models'}\n  animatediff_models: motion\n")
     comfy = comfy_server.start(base, models_dir, os.path.join(ARTIFACTS, f"server-folders-{os.getpid()}.log"),
@@ -23,6 +28,9 @@ def test_extra_model_paths_and_animatediff_evolved_folders(tmp_path, models_dir)
     try:
         choices = comfy.get_json("/object_info/TempoLoadMotionModule")["TempoLoadMotionModule"]["input"]["required"][
             "model_name"][0]
+        methods = comfy.get_json("/object_info/TempoFILMInterpolate")["TempoFILMInterpolate"]["input"]["required"][
+            "method"][0]
     finally:
         comfy.stop()
     assert {"mm_sd_v15_v2.ckpt", "from_yaml.ckpt", "from_evolved.ckpt"} <= set(choices)
+    assert {"rife47.pth", "rife49.pth", "film_net_fp32.pt"} <= set(methods)

@@ -241,7 +241,7 @@ def test_pickle_that_would_run_code_is_refused(tmp_path):
     (motion_files.make_motion_lora_state_dict(channels=SMALL, rank=2), "motion LoRA"),
     ({"lora_unet_down_blocks_0_attentions_0.lora_down.weight": torch.zeros(2)}, "LoRA"),
     ({"extract.extract_sublevels.convs.0.0.0.weight": torch.zeros(2)}, "FILM"),
-    ({"down_blocks.0.motion_modules.0.transformer_blocks.0.attn1.to_q.weight": torch.zeros(2)}, "MotionAdapter"),
+    ({"motion_modules.0.temporal_transformer.norm.weight": torch.zeros(2)}, "neither AnimateDiff's nor diffusers'"),
     ({"foo.weight": torch.zeros(2)}, "no keys containing `motion_modules.`"),
     ({}, "no tensors"),
 ])
