@@ -33,6 +33,23 @@ HINT_INPUTS = ("cond_hint_original", "extra_concat_orig")
 HINT_CACHES = ("cond_hint", "control_input", "extra_concat")
 
 
+class TempoWindow(cw.IndexListContextWindow):
+    """The host's window, indexing with a tuple: the host indexes with a list holding the index list, which torch
+    warns about on every call (a non-tuple sequence will be read as one tensor index in a later version)."""
+
+    def _index(self, dim):
+        return (slice(None),) * (self.dim if dim is None else dim) + (self.index_list,)
+
+    def get_tensor(self, full, device=None, dim=None):
+        if (self.dim if dim is None else dim) == 0 and full.shape[0] == 1:
+            return full
+        return full[self._index(dim)].to(device)
+
+    def add_window(self, full, to_add, dim=None):
+        full[self._index(dim)] += to_add
+        return full
+
+
 class TempoContextHandler(cw.IndexListContextHandler):
     def __init__(self, context_length, context_overlap=0, context_stride=1, closed_loop=False, schedule="uniform",
                  fuse_method="pyramid", windows_per_batch=1):
@@ -53,6 +70,10 @@ class TempoContextHandler(cw.IndexListContextHandler):
     def _windows(self, num_frames, handler, model_options):
         return context_windows(num_frames, self.context_length, self.context_overlap, self.context_stride,
                                self.closed_loop, self.schedule, self._step)
+
+    def get_context_windows(self, model, x_in, model_options):
+        frames = x_in.size(self.dim)
+        return [TempoWindow(w, dim=self.dim) for w in self.context_schedule.func(frames, self, model_options)]
 
     def set_step(self, timestep, model_options):
         sigmas = model_options["transformer_options"]["sample_sigmas"].flatten().tolist()

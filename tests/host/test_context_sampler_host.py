@@ -183,3 +183,13 @@ def test_sdxl_pooled_and_size_conditioning_per_frame_is_sliced_per_window(sdxl_u
     reference = ksampler(sdxl_unet, positive, negative, frames)
     out = windowed(sdxl_unet, positive, negative, frames, context_length=4, context_overlap=2)
     assert torch.allclose(out, reference, atol=1e-4)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("fuse_method, per_batch", [("pyramid", 1), ("relative", 1), ("flat", 2)])
+def test_windows_raise_no_warning(checkpoint, fuse_method, per_batch):
+    """The host's window indexes with a list holding the index list: torch warns on every window and step."""
+    model, clip, _ = checkpoint
+    pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
+    out = windowed(model, pos, neg, 6, context_length=4, fuse_method=fuse_method, windows_per_batch=per_batch)
+    assert out.shape == (6, 4, 8, 8)
