@@ -29,7 +29,7 @@ from comfy.ldm.modules.diffusionmodules.openaimodel import (Downsample, ResBlock
 from comfy_extras.nodes_model_advanced import LCM, ModelSamplingDiscreteDistilled
 
 from .errors import MotionModelError
-from .per_frame import at_frames
+from .per_frame import at_frames, video_frames
 
 ATTACHMENT_KEY = "tempo_motion"
 # Frames per video in the UNet call under way, for layers the host calls without transformer_options.
@@ -77,15 +77,14 @@ def run_motion_layer(layer, x, emb, context, transformer_options, *args):
             f"{frames} frames in one call, but {motion_model.describe()} has trained positions for at most "
             f"{motion_model.max_frames}. Sample with Context Window Sampler and context_length <= "
             f"{motion_model.max_frames}, or use fewer frames.")
-    # Inside a context window, per-frame settings follow the frames' places in the whole clip.
-    window = transformer_options.get("context_window")
-    indices = window.index_list if window is not None else range(frames)
+    # Inside context windows, per-frame settings follow each video's frames' places in the whole clip.
+    indices = video_frames(transformer_options, x.shape[0] // frames, frames)
     scale, effect = at_frames(settings.scale, indices), at_frames(settings.effect, indices)
     module = motion_model.get_submodule(layer.name)
     dtype = module.temporal_transformer.norm.weight.dtype
     out = module(x.to(dtype), frames, scale=scale, attention=optimized_attention).to(x.dtype)
     if isinstance(effect, torch.Tensor):
-        effect = effect.to(x).repeat(x.shape[0] // frames).view(-1, 1, 1, 1)
+        effect = effect.to(x).view(-1, 1, 1, 1)  # (videos, frames) in the batch's (b f) order
     elif effect == 1.0:
         return out
     return torch.lerp(x, out, effect)

@@ -26,6 +26,7 @@ import comfy.samplers
 import torch
 
 from ..motion.context import check_settings, context_windows
+from ..motion.per_frame import CHUNK_FRAMES
 
 FUSE_METHODS = ["pyramid", "flat", "overlap-linear", "relative"]
 # ControlBase attributes that hold a hint and what the control computed from it for the current batch.
@@ -271,6 +272,8 @@ class TempoContextHandler(cw.IndexListContextHandler):
         cond_or_uncond = [i for _, i, _, _ in entries]
         transformer_options["cond_or_uncond"] = cond_or_uncond[:]
         transformer_options["uuids"] = [p.uuid for _, _, p, _ in entries]
+        # Per-frame motion settings follow each chunk's own window (context_window holds only the last one).
+        transformer_options[CHUNK_FRAMES] = [list(prepared[w][1].index_list) for w, _, _, _ in entries]
         transformer_options["sigmas"] = timestep
         c["transformer_options"] = transformer_options
         chunks = len(entries)

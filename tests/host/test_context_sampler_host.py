@@ -157,6 +157,21 @@ def test_motion_model_sees_one_window_per_video_and_batching_windows_changes_not
     assert torch.allclose(batched, one_by_one, atol=1e-4)
 
 
+def test_batched_windows_follow_each_windows_frames_in_per_frame_lists(checkpoint):
+    """Several windows in one call: each video of the batch takes the per-frame scale and effect of its own
+    window's frames, exactly as when the windows run one per call."""
+    model, clip, _ = checkpoint
+    pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
+    mm = load_motion_module(motion_files.make_motion_state_dict("v2", channels=320)).float()
+    settings = MotionSettings(scale=[1.0, 1.5, 0.5, 2.0, 1.0, 0.2, 1.0, 1.3],
+                              effect=[0.0, 0.2, 0.5, 1.0, 0.0, 1.0, 0.3, 0.8])
+    animated = attach(model, mm, settings)
+    options = dict(steps=1, context_length=4, context_overlap=1)
+    one_by_one = windowed(animated, pos, neg, 8, **options)
+    batched = windowed(animated, pos, neg, 8, windows_per_batch=3, **options)
+    assert torch.allclose(batched, one_by_one, atol=1e-4)
+
+
 def test_freenoise_and_guides_run(checkpoint, animated):
     _, clip, vae = checkpoint
     pos, neg = encode(clip, "a boat"), encode(clip, "blurry")
