@@ -1,6 +1,7 @@
 """Per-frame values for motion scale and effect: a number, or one number per frame.
 
-A list shorter than the clip holds its last value, so "1.0, 1.2, 1.4" ramps over three frames and stays at 1.4.
+A list shorter than the clip holds its last value, so "1.0, 1.2, 1.4" ramps over three frames and stays at 1.4;
+a list longer than the clip is an error, not cut short.
 """
 import torch
 
@@ -21,6 +22,12 @@ def parse_per_frame(text, field):
             raise ValueError(f"{field}: entry {position} is {entry!r}; expected a number "
                              f"(a comma-separated list, one number per frame)") from None
     return values
+
+
+def check_length(value, frames, field):
+    if isinstance(value, (list, tuple)) and len(value) > frames:
+        raise ValueError(f"{field} has {len(value)} values but the latent has {frames} frames: expected at most "
+                         f"{frames} (a shorter list holds its last value)")
 
 
 # transformer_options key: the clip's frame indices of each video in a UNet batch, one list per chunk in
