@@ -12,7 +12,7 @@ from tempo.motion import load_motion_module
 from tempo.motion.context import frame_noise, freenoise, guide_noise
 from tempo.motion.patch import MotionSettings, attach
 from tempo.nodes.context_sampler import ContextWindowSampler
-from tempo.nodes.context_windows import TempoContextHandler
+from tempo.nodes.context_windows import TempoContextHandler, TempoWindow
 from tempo.nodes.image_guides import ImageGuides
 from tempo.nodes.prompt_schedule import PromptSchedule
 
@@ -81,7 +81,6 @@ def test_window_conditioning_slices_model_conds_and_is_built_once():
     """The host slices only top-level tensors at dim 0; model_conds (cross-attention, SDXL's y) must be sliced
     too, and a window's slice is reused on later steps."""
     import comfy.conds
-    from comfy.context_windows import IndexListContextWindow
 
     handler = TempoContextHandler(4, 1, schedule="static")
     per_frame = torch.arange(10.0).view(10, 1, 1).expand(10, 3, 2)
@@ -89,17 +88,17 @@ def test_window_conditioning_slices_model_conds_and_is_built_once():
                               "y": comfy.conds.CONDRegular(torch.arange(10.0).view(10, 1)),
                               "constant": comfy.conds.CONDRegular(torch.zeros(1, 4))}, "uuid": 1}]
     x = torch.zeros(10, 4, 2, 2)
-    window = IndexListContextWindow([3, 4, 5, 6])
+    window = TempoWindow([3, 4, 5, 6])
     resized = handler.get_resized_cond(conds, x, window)
     model_conds = resized[0]["model_conds"]
     assert model_conds["c_crossattn"].cond[:, 0, 0].tolist() == [3, 4, 5, 6]
     assert model_conds["y"].cond[:, 0].tolist() == [3, 4, 5, 6]
     assert model_conds["constant"].cond.shape == (1, 4)
     assert conds[0]["model_conds"]["c_crossattn"].cond.shape[0] == 10  # the input is left whole
-    assert handler.get_resized_cond(conds, x, IndexListContextWindow([3, 4, 5, 6])) is resized
+    assert handler.get_resized_cond(conds, x, TempoWindow([3, 4, 5, 6])) is resized
     assert handler.stats["cond_slices_built"] == 1 and handler.stats["cond_slices_reused"] == 1
     handler.slice_budget = 1  # long clips: slices past the memory budget are dropped and rebuilt when needed
-    handler.get_resized_cond(conds, x, IndexListContextWindow([0, 1, 2, 3]))
+    handler.get_resized_cond(conds, x, TempoWindow([0, 1, 2, 3]))
     assert handler.get_resized_cond(conds, x, window) is not resized
     assert handler.stats["cond_slices_built"] == 3
 
