@@ -10,7 +10,7 @@ import math
 
 import torch
 import torch.nn.functional as F
-from einops import rearrange
+from einops import rearrange, repeat
 from torch import nn
 
 from .attention import sdpa_attention
@@ -90,9 +90,11 @@ class TemporalAttention(nn.Module):
 
 
 def per_query_frame(scale, n):
+    """scale: a float, one value per frame, or (videos, frames) values; n: (videos * pixels, frames, C)."""
     if not isinstance(scale, torch.Tensor):
         return scale
-    return scale.to(n.device, n.dtype).reshape(-1, 1)
+    per_video = scale.to(n.device, n.dtype).reshape(-1, n.shape[1])
+    return repeat(per_video, "b f -> (b s) f 1", s=n.shape[0] // per_video.shape[0])
 
 
 class PositionalEncoding(nn.Module):

@@ -29,7 +29,8 @@ from comfy.ldm.modules.diffusionmodules.openaimodel import (Downsample, ResBlock
 from comfy_extras.nodes_model_advanced import LCM, ModelSamplingDiscreteDistilled
 
 from .errors import MotionModelError
-from .per_frame import at_frames
+from .frame_counts import check_conds
+from .per_frame import at_frames, check_length, video_frames
 
 ATTACHMENT_KEY = "tempo_motion"
 # Frames per video in the UNet call under way, for layers the host calls without transformer_options.
@@ -77,15 +78,14 @@ def run_motion_layer(layer, x, emb, context, transformer_options, *args):
             f"{frames} frames in one call, but {motion_model.describe()} has trained positions for at most "
             f"{motion_model.max_frames}. Sample with Context Window Sampler and context_length <= "
             f"{motion_model.max_frames}, or use fewer frames.")
-    # Inside a context window, per-frame settings follow the frames' places in the whole clip.
-    window = transformer_options.get("context_window")
-    indices = window.index_list if window is not None else range(frames)
+    # Inside context windows, per-frame settings follow each video's frames' places in the whole clip.
+    indices = video_frames(transformer_options, x.shape[0] // frames, frames)
     scale, effect = at_frames(settings.scale, indices), at_frames(settings.effect, indices)
     module = motion_model.get_submodule(layer.name)
     dtype = module.temporal_transformer.norm.weight.dtype
     out = module(x.to(dtype), frames, scale=scale, attention=optimized_attention).to(x.dtype)
     if isinstance(effect, torch.Tensor):
-        effect = effect.to(x).repeat(x.shape[0] // frames).view(-1, 1, 1, 1)
+        effect = effect.to(x).view(-1, 1, 1, 1)  # (videos, frames) in the batch's (b f) order
     elif effect == 1.0:
         return out
     return torch.lerp(x, out, effect)
@@ -104,6 +104,18 @@ def track_frames(executor, x, *args, **kwargs):
         return executor(x, *args, **kwargs)
     finally:
         FRAMES.reset(token)
+
+
+def check_frame_counts(executor, noise, *args, **kwargs):
+    """OUTER_SAMPLE wrapper: before anything loads, per-frame conds, hints and motion lists must fit the clip's
+    frames (the latent batch); the host would repeat or truncate them."""
+    guider = executor.class_obj
+    frames = noise.shape[0]
+    check_conds(guider.conds, frames)
+    settings = get_attachment(guider.model_patcher).settings
+    check_length(settings.scale, frames, "motion_scale_per_frame")
+    check_length(settings.effect, frames, "effect_per_frame")
+    return executor(noise, *args, **kwargs)
 
 
 class FrameGroupNorm(torch.nn.Module):
@@ -238,6 +250,7 @@ def attach(model_patcher, motion_model, settings, schedule=None):
         patched.set_model_forward_timestep_embed_patch((MotionLayer, run_motion_layer))
     if frame_norms:
         patched.add_wrapper_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY, track_frames)
+    patched.add_wrapper_with_key(WrappersMP.OUTER_SAMPLE, ATTACHMENT_KEY, check_frame_counts)
     patched.set_attachments(ATTACHMENT_KEY, attachment)
     # The host's memory manager then moves the motion weights to the sampling device with the UNet.
     patched.set_additional_models(ATTACHMENT_KEY, [_host_patcher(motion_model, model_patcher)])
@@ -262,6 +275,7 @@ def _detach(patched):
         if isinstance(obj, TempoBlock):
             del patched.object_patches[name]
     patched.remove_wrappers_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY)
+    patched.remove_wrappers_with_key(WrappersMP.OUTER_SAMPLE, ATTACHMENT_KEY)
 
 
 def _rebuilt(layers, inserts, frame_norms):

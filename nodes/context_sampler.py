@@ -12,9 +12,13 @@ import comfy.utils
 import latent_preview
 import torch
 
-from ..motion.context import SCHEDULES, frame_noise, guided_latent
+from comfy.sampler_helpers import convert_cond
+
+from ..motion.context import SCHEDULES, frame_noise
 from ..motion.context import freenoise as free_noise
+from ..motion.frame_counts import check_conds
 from .context_windows import FUSE_METHODS, TempoContextHandler
+from .image_guides import SETTINGS, apply_guides
 
 
 class WindowProgress:
@@ -36,15 +40,6 @@ class WindowProgress:
         if self.previewer is not None:
             preview = self.previewer.decode_latent_to_preview_image("JPEG", x0)
         self.pbar.update_absolute((step + 1) * self.windows, total_steps * self.windows, preview)
-
-
-def encode_guide(vae, image, latent):
-    """A guide IMAGE (its first frame) encoded to one latent frame of the latent's size."""
-    height, width = latent.shape[-2] * 8, latent.shape[-1] * 8
-    pixels = image[:1, :, :, :3]
-    if pixels.shape[1] != height or pixels.shape[2] != width:
-        pixels = comfy.utils.common_upscale(pixels.movedim(-1, 1), width, height, "bilinear", "center").movedim(1, -1)
-    return vae.encode(pixels).to(latent.dtype)
 
 
 class ContextWindowSampler:
@@ -101,17 +96,17 @@ class ContextWindowSampler:
                                                          "(as many as fit in free GPU memory; 1 on CPU)."}),
             },
             "optional": {
-                "first_image": ("IMAGE", {"tooltip": "Optional guide for the first frame (needs vae); frame i "
-                                                     "starts from 1 - i^latent_power/latent_scale of it. Use "
+                "first_image": ("IMAGE", {"tooltip": "Optional guide of the first frame (needs vae), as the A1111 "
+                                                     "AnimateDiff extension's img2img: frame i starts from "
+                                                     "1 - i^latent_power/latent_scale of it, the rest noise. Use "
                                                      "denoise below 1."}),
-                "last_image": ("IMAGE", {"tooltip": "Optional guide for the last frame, counted from the end."}),
+                "last_image": ("IMAGE", {"tooltip": "Optional guide of the last frame, counted from the end with "
+                                                    "latent_power_last / latent_scale_last."}),
                 "vae": ("VAE", {"tooltip": "VAE to encode first_image / last_image."}),
-                "latent_power": ("FLOAT", {"default": 1.0, "min": 0.1, "max": 10.0, "step": 0.1,
-                                           "tooltip": "Shape of the guidance curve: higher keeps the guide "
-                                                      "longer, then drops faster."}),
-                "latent_scale": ("FLOAT", {"default": 32.0, "min": 1.0, "max": 10000.0, "step": 1.0,
-                                           "tooltip": "Frames (to the power latent_power) over which the guide "
-                                                      "fades out."}),
+                "latent_power": SETTINGS["latent_power"],
+                "latent_scale": SETTINGS["latent_scale"],
+                "latent_power_last": SETTINGS["latent_power_last"],
+                "latent_scale_last": SETTINGS["latent_scale_last"],
             },
         }
 
@@ -126,7 +121,7 @@ class ContextWindowSampler:
     def sample(self, model, positive, negative, latent_image, seed, steps, cfg, sampler_name, scheduler, denoise,
                context_length, context_overlap, context_stride, closed_loop, context_schedule, fuse_method,
                freenoise, windows_per_batch, first_image=None, last_image=None, vae=None, latent_power=1.0,
-               latent_scale=32.0):
+               latent_scale=32.0, latent_power_last=1.0, latent_scale_last=32.0):
         handler = TempoContextHandler(context_length, context_overlap, context_stride, closed_loop,
                                       context_schedule, fuse_method, windows_per_batch)
         model = model.clone()
@@ -139,13 +134,10 @@ class ContextWindowSampler:
         noise = frame_noise(seed, latent.shape[1:], indexes=list(indexes), dtype=latent.dtype)
         if freenoise:
             noise = free_noise(noise, context_length, context_overlap, seed)
+        check_conds({"positive": convert_cond(positive), "negative": convert_cond(negative)}, frames)
         if first_image is not None or last_image is not None:
-            if vae is None:
-                raise ValueError("ContextWindowSampler: first_image / last_image need the vae input connected, to "
-                                 "encode them")
-            first = encode_guide(vae, first_image, latent) if first_image is not None else None
-            last = encode_guide(vae, last_image, latent) if last_image is not None else None
-            latent = guided_latent(latent, first, last, latent_power, latent_scale)
+            latent = apply_guides(model, vae, latent, seed, first_image, last_image, latent_power, latent_scale,
+                                  latent_power_last, latent_scale_last, node="Context Window Sampler")
 
         progress = WindowProgress(model, steps)
         handler.on_window = progress.window

@@ -26,11 +26,29 @@ import comfy.samplers
 import torch
 
 from ..motion.context import check_settings, context_windows
+from ..motion.per_frame import CHUNK_FRAMES
 
 FUSE_METHODS = ["pyramid", "flat", "overlap-linear", "relative"]
 # ControlBase attributes that hold a hint and what the control computed from it for the current batch.
 HINT_INPUTS = ("cond_hint_original", "extra_concat_orig")
 HINT_CACHES = ("cond_hint", "control_input", "extra_concat")
+
+
+class TempoWindow(cw.IndexListContextWindow):
+    """The host's window, indexing with a tuple: the host indexes with a list holding the index list, which torch
+    warns about on every call (a non-tuple sequence will be read as one tensor index in a later version)."""
+
+    def _index(self, dim):
+        return (slice(None),) * (self.dim if dim is None else dim) + (self.index_list,)
+
+    def get_tensor(self, full, device=None, dim=None):
+        if (self.dim if dim is None else dim) == 0 and full.shape[0] == 1:
+            return full
+        return full[self._index(dim)].to(device)
+
+    def add_window(self, full, to_add, dim=None):
+        full[self._index(dim)] += to_add
+        return full
 
 
 class TempoContextHandler(cw.IndexListContextHandler):
@@ -53,6 +71,10 @@ class TempoContextHandler(cw.IndexListContextHandler):
     def _windows(self, num_frames, handler, model_options):
         return context_windows(num_frames, self.context_length, self.context_overlap, self.context_stride,
                                self.closed_loop, self.schedule, self._step)
+
+    def get_context_windows(self, model, x_in, model_options):
+        frames = x_in.size(self.dim)
+        return [TempoWindow(w, dim=self.dim) for w in self.context_schedule.func(frames, self, model_options)]
 
     def set_step(self, timestep, model_options):
         sigmas = model_options["transformer_options"]["sample_sigmas"].flatten().tolist()
@@ -250,6 +272,8 @@ class TempoContextHandler(cw.IndexListContextHandler):
         cond_or_uncond = [i for _, i, _, _ in entries]
         transformer_options["cond_or_uncond"] = cond_or_uncond[:]
         transformer_options["uuids"] = [p.uuid for _, _, p, _ in entries]
+        # Per-frame motion settings follow each chunk's own window (context_window holds only the last one).
+        transformer_options[CHUNK_FRAMES] = [list(prepared[w][1].index_list) for w, _, _, _ in entries]
         transformer_options["sigmas"] = timestep
         c["transformer_options"] = transformer_options
         chunks = len(entries)

@@ -136,12 +136,15 @@ def img2img_start_end():
     last = g.add("LoadImage", image="end_frame.png")
     latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=16)
     sampled = windows(g, model, positive, negative, out(latent), denoise=0.85, first_image=out(first),
-                      last_image=out(last), vae=vae, latent_power=1.0, latent_scale=16.0)
+                      last_image=out(last), vae=vae, latent_power=1.0, latent_scale=16.0, latent_power_last=1.0,
+                      latent_scale_last=16.0)
     video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "start_end")
     return g, ("img2img: a clip from a start image to an end image",
-               "Context Window Sampler encodes first_image and last_image with the VAE and blends them into the "
-               "starting latents: the first frames start from the start image, the last frames from the end "
-               "image, and the frames between fade from one to the other. The motion model fills in the motion.\n"
+               "Context Window Sampler encodes first_image and last_image with the VAE and builds the starting "
+               "latents as the A1111 AnimateDiff extension does: frame i starts from first * a + last * b + "
+               "noise * (1 - a - b), a = 1 - i^latent_power / latent_scale fading from the first frame and b the "
+               "same from the last frame with latent_power_last / latent_scale_last. The motion model fills in "
+               "the motion. With the stock KSampler, Image Guides (Tempo) makes the same starting latents.\n"
                "\nlatent_scale: over how many frames a guide fades (16 = the whole clip); latent_power shapes the "
                "fade. denoise below 1 keeps the guides' composition: lower keeps more.\n\n"
                "Put your two images in ComfyUI's input folder (or use the upload buttons). Images of another size "

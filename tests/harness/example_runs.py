@@ -42,7 +42,8 @@ PER_EXAMPLE = {
                       "TempoPromptSchedule": {"text": '"0": "a paper boat on a calm pond",\n"3": "a paper boat in the '
                                                  'rain",\n"6": "a paper boat in the snow"'}},
     "motion_lora": {"EmptyLatentImage": {"batch_size": 6}},
-    "img2img_start_end": {"EmptyLatentImage": {"batch_size": 6}, "TempoContextWindowSampler": {"latent_scale": 6.0}},
+    "img2img_start_end": {"EmptyLatentImage": {"batch_size": 6}, "TempoContextWindowSampler": {"latent_scale": 6.0,
+                                                                                         "latent_scale_last": 6.0}},
     "vid2vid_controlnet": {"TempoLoadVideo": {"frame_load_cap": 5},
                            "TempoContextWindowSampler": {"context_length": 3, "context_overlap": 1}},
     "sdxl": {"EmptyLatentImage": {"batch_size": 4}},

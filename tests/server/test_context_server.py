@@ -110,6 +110,22 @@ def test_schedule_errors_name_line_and_column_over_http(comfy):
     assert "past the last frame" in error["exception_message"]
 
 
+@pytest.mark.parametrize("sampler", ["KSampler", "TempoContextWindowSampler"])
+def test_count_mismatch_is_an_error_over_http(comfy, sampler):
+    """A 10-frame schedule on an 8-frame latent: the host would repeat or cut the prompts silently."""
+    g = Graph()
+    ckpt, latent = base(g, 8)
+    model = out(g.add("TempoLoadMotionModule", model=out(ckpt), model_name=MOTION, motion_scale=1.0, effect=1.0,
+                      beta_schedule="auto"))
+    positive, negative = schedule(g, ckpt, '"0": "a boat",\n"9": "a car"', 10)
+    sample = ksampler if sampler == "KSampler" else windowed
+    save(g, ckpt, sample(g, model, positive, negative, latent), "mismatch")
+    error = execution_error(comfy.run(g.prompt()))
+    assert error is not None and error["node_type"] == sampler
+    assert "positive conditioning (cross_attn) has 10 entries but the latent has 8 frames" in \
+        error["exception_message"], error["exception_message"]
+
+
 @pytest.fixture(scope="module")
 def controlnet_name(models_dir):
     def build(path):

@@ -4,8 +4,8 @@ import itertools
 import pytest
 import torch
 
-from motion.context import (SCHEDULES, ContextError, context_windows, frame_noise, freenoise, guided_latent,
-                            keep_curve, step_fraction)
+from motion.context import (SCHEDULES, ContextError, context_windows, frame_noise, freenoise, guide_noise,
+                            guide_weights, guided_latent, keep_curve, step_fraction)
 
 SETTINGS = list(itertools.product(
     SCHEDULES, [1, 2, 5, 8, 9, 16, 17, 24, 31, 64], [4, 8, 16], [0, 1, 2, 3], [1, 2, 3], [False, True], range(5)))
@@ -112,18 +112,38 @@ def test_noise_does_not_depend_on_window_settings():
 
 
 def test_freenoise_reuses_the_previous_window_noise_shuffled():
-    base = frame_noise(1, (2, 2, 2), frames=20)
-    out = freenoise(base, 8, 2, seed=1)
-    assert not torch.equal(out, base)
-    for start in range(8, 20, 6):
-        n = min(6, 20 - start)
-        block = {tuple(f.flatten().tolist()) for f in out[start:start + n]}
-        source = {tuple(f.flatten().tolist()) for f in out[start - 8:start - 8 + n]}
-        assert block == source
+    """FreeNoise: past the first window, each block of d = length - overlap frames takes the noise of the frames
+    one window earlier, in an order shuffled by randperm from a generator seeded with the seed, one draw per
+    block; a block may take noise that an earlier block already took (it reads the rescheduled frames)."""
+    length, overlap, frames, seed = 8, 2, 23, 1
+    base = frame_noise(seed, (2, 2, 2), frames=frames)
+    out = freenoise(base, length, overlap, seed=seed)
+    source = list(range(frames))  # which frame of base each output frame's noise is
+    generator = torch.Generator().manual_seed(seed)
+    for start in range(length, frames, length - overlap):
+        n = min(length - overlap, frames - start)
+        order = torch.randperm(n, generator=generator).tolist()
+        assert order != sorted(order)  # this seed shuffles every block
+        source[start:start + n] = [source[start - length + k] for k in order]
+    for frame, expected in enumerate(source):
+        assert torch.equal(out[frame], base[expected]), frame
     assert torch.equal(freenoise(base[:8], 8, 2, seed=1), base[:8])
 
 
 # ---- guidance ------------------------------------------------------------------------------------------------
+# The A1111 AnimateDiff extension's img2img frames, written out per frame from its formula.
+
+def reference_weights(frames, power, scale, power_last=None, scale_last=None):
+    a = [max(0.0, 1 - i ** power / scale) for i in range(frames)]
+    if power_last is None:
+        return a, [0.0] * frames
+    b = [max(0.0, 1 - (frames - 1 - i) ** power_last / scale_last) for i in range(frames)]
+    for i in range(frames):
+        if a[i] + b[i] > 1:
+            a[i], b[i] = a[i] / (a[i] + b[i]), b[i] / (a[i] + b[i])
+    a[0], a[-1], b[0], b[-1] = 1.0, 0.0, 0.0, 1.0
+    return a, b
+
 
 def test_keep_curve_is_one_minus_power_over_scale():
     assert keep_curve(4, 1.0, 4.0) == [1.0, 0.75, 0.5, 0.25]
@@ -133,10 +153,38 @@ def test_keep_curve_is_one_minus_power_over_scale():
         keep_curve(3, 1.0, 0.0)
 
 
-def test_guided_latent_keeps_the_guides_at_the_ends():
-    latent = torch.zeros(5, 4, 2, 2)
-    first, last = torch.ones(1, 4, 2, 2), -torch.ones(1, 4, 2, 2)
-    out = guided_latent(latent, first, last, power=1.0, scale=4.0)
-    assert torch.equal(out[0], first[0]) and torch.equal(out[4], last[0])
-    only_first = guided_latent(latent, first, None, power=1.0, scale=4.0)
-    assert torch.allclose(only_first[:, 0, 0, 0], torch.tensor([1.0, 0.75, 0.5, 0.25, 0.0]))
+@pytest.mark.parametrize("frames, power, scale, power_last, scale_last",
+                         [(6, 1.0, 4.0, 1.0, 4.0), (16, 1.0, 32.0, 2.0, 10.0), (9, 0.5, 3.0, 1.5, 40.0),
+                          (5, 1.0, 2.0, None, None)])
+def test_guide_weights_are_the_extensions(frames, power, scale, power_last, scale_last):
+    first, last = guide_weights(frames, power, scale, power_last, scale_last)
+    a, b = reference_weights(frames, power, scale, power_last, scale_last)
+    assert torch.allclose(first, torch.tensor(a, dtype=torch.float64))
+    assert torch.allclose(last if last is not None else torch.zeros(frames, dtype=torch.float64),
+                          torch.tensor(b, dtype=torch.float64))
+
+
+def test_guided_latent_blends_guides_and_noise_per_frame():
+    frames = 6
+    generator = torch.Generator().manual_seed(4)
+    init, last = torch.randn(1, 4, 2, 2, generator=generator), torch.randn(1, 4, 2, 2, generator=generator)
+    noise = torch.randn(frames, 4, 2, 2, generator=generator)
+    out = guided_latent(init, noise, last, power=1.0, scale=3.0, power_last=2.0, scale_last=9.0)
+    a, b = reference_weights(frames, 1.0, 3.0, 2.0, 9.0)
+    for i in range(frames):
+        expected = init[0] * a[i] + last[0] * b[i] + noise[i] * (1 - a[i] - b[i])
+        assert torch.allclose(out[i], expected, atol=1e-6), i
+    assert torch.equal(out[0], init[0]) and torch.allclose(out[-1], last[0])
+    # without a last guide: the init latent fades into the noise alone, the last frame included
+    video = torch.randn(frames, 4, 2, 2, generator=generator)
+    only_first = guided_latent(video, noise, None, power=1.0, scale=4.0)
+    a, _ = reference_weights(frames, 1.0, 4.0)
+    for i in range(frames):
+        assert torch.allclose(only_first[i], video[i] * a[i] + noise[i] * (1 - a[i]), atol=1e-6), i
+
+
+def test_guide_noise_is_seeded_and_never_the_samplers_noise():
+    noise = guide_noise(7, (4, 2, 2), 5)
+    assert torch.equal(noise, guide_noise(7, (4, 2, 2), 5))
+    assert not torch.equal(noise, frame_noise(7, (4, 2, 2), frames=5))
+    assert not torch.equal(noise, guide_noise(8, (4, 2, 2), 5))

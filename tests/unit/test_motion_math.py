@@ -156,6 +156,18 @@ def test_scale_one_is_the_original_math_exactly():
     assert torch.equal(module(x, 8), module(x, 8, scale=torch.ones(8)))
 
 
+def test_scale_per_video_is_each_videos_own_per_frame_scale():
+    """Batched context windows give each video of the batch its own frames' scales."""
+    _, model = loaded("v2")
+    module = model.get_submodule("down_blocks.1.motion_modules.0")
+    x = video(2, 4, 64)
+    scales = torch.tensor([[0.2, 1.0, 1.5, 0.0], [2.0, 1.0, 0.5, 1.2]])
+    together = module(x, 4, scale=scales)
+    apart = torch.cat([module(x[:4], 4, scale=scales[0]), module(x[4:], 4, scale=scales[1])])
+    assert torch.allclose(together, apart, atol=1e-6)
+    assert not torch.allclose(together, module(x, 4, scale=scales[0]), atol=1e-3)
+
+
 def test_attention_backend_is_called_with_the_host_signature():
     _, model = loaded("v2")
     module = model.get_submodule("up_blocks.2.motion_modules.1")
