@@ -81,6 +81,8 @@ def run_motion_layer(layer, x, emb, context, transformer_options, *args):
     window = transformer_options.get("context_window")
     indices = window.index_list if window is not None else range(frames)
     scale, effect = at_frames(settings.scale, indices), at_frames(settings.effect, indices)
+    if no_effect(effect):
+        return x
     module = motion_model.get_submodule(layer.name)
     dtype = module.temporal_transformer.norm.weight.dtype
     out = module(x.to(dtype), frames, scale=scale, attention=optimized_attention).to(x.dtype)
@@ -89,6 +91,11 @@ def run_motion_layer(layer, x, emb, context, transformer_options, *args):
     elif effect == 1.0:
         return out
     return torch.lerp(x, out, effect)
+
+
+def no_effect(effect):
+    """Effect 0 on every frame of the call: the blend would discard the module's output, so it need not run."""
+    return not effect.any().item() if isinstance(effect, torch.Tensor) else effect == 0
 
 
 def frames_per_video(x, transformer_options):
