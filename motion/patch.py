@@ -5,7 +5,8 @@ Nothing global is touched. A ModelPatcher clone gets
   objects (no weight is copied) with a MotionLayer inserted where AnimateDiff put its module: after the
   block's resnet and transformer, before an upsampler; in the middle block between the transformer and the
   last resnet. For v1 motion models the rebuilt blocks hold resnet copies whose GroupNorms span all frames of
-  a video (what v1 was trained with), fed the frame count by a DIFFUSION_MODEL wrapper;
+  a video (what v1 was trained with), and the UNet's final GroupNorm (`out[0]`, v1's conv_norm_out) is swapped
+  for one that does the same; both are fed the frame count by a DIFFUSION_MODEL wrapper;
 - a `forward_timestep_embed_patch`, the host's hook for layers it does not know, which runs the MotionLayer
   with the sampling step's transformer_options (frames per video, current sigma);
 - an attachment (the motion model and its settings) and the motion model as an additional model, so the
@@ -32,6 +33,7 @@ from .errors import MotionModelError
 from .per_frame import at_frames
 
 ATTACHMENT_KEY = "tempo_motion"
+OUT_NORM = "diffusion_model.out.0"  # the UNet's final GroupNorm, before SiLU and the output convolution
 # Frames per video in the UNet call under way, for layers the host calls without transformer_options.
 FRAMES = ContextVar("tempo_frames", default=None)
 
@@ -126,6 +128,11 @@ class FrameGroupNorm(torch.nn.Module):
             return self.norm(x)
         video = rearrange(x, "(b f) c h w -> b c (f h) w", f=frames)
         return rearrange(self.norm(video), "b c (f h) w -> (b f) c h w", f=frames)
+
+
+def _unwrapped(norm):
+    """The host's own GroupNorm, also while another Tempo clone's FrameGroupNorm is patched in."""
+    return norm.norm if isinstance(norm, FrameGroupNorm) else norm
 
 
 def _frame_norm_resblock(resblock):
@@ -244,6 +251,7 @@ def attach(model_patcher, motion_model, settings, schedule=None):
     if previous is None:
         patched.set_model_forward_timestep_embed_patch((MotionLayer, run_motion_layer))
     if frame_norms:
+        patched.add_object_patch(OUT_NORM, FrameGroupNorm(_unwrapped(unet.out[0])))
         patched.add_wrapper_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY, track_frames)
     patched.set_attachments(ATTACHMENT_KEY, attachment)
     # The host's memory manager then moves the motion weights to the sampling device with the UNet.
@@ -266,7 +274,7 @@ def _host_patcher(motion_model, model_patcher):
 def _detach(patched):
     """Drops a previous attach()'s blocks and wrapper from a clone, keeping everything else the user set."""
     for name, obj in list(patched.object_patches.items()):
-        if isinstance(obj, TempoBlock):
+        if isinstance(obj, (TempoBlock, FrameGroupNorm)):
             del patched.object_patches[name]
     patched.remove_wrappers_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY)
 
