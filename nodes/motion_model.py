@@ -7,6 +7,7 @@ import folder_paths
 
 from ..motion import apply_motion_lora, load_motion_module
 from ..motion.errors import MotionModelError
+from ..motion.formats import VARIANTS
 from ..motion.patch import MotionSettings, attach, get_attachment
 from ..motion.per_frame import parse_per_frame
 from ..motion.schedules import SCHEDULE_CHOICES, schedule_for
@@ -33,11 +34,11 @@ register_folder("animatediff_motion_lora", "motion_lora")
 _loaded = weakref.WeakValueDictionary()
 
 
-def load_cached(path, dtype):
-    key = (os.path.realpath(path), os.path.getmtime(path), dtype)
+def load_cached(path, dtype, variant="auto"):
+    key = (os.path.realpath(path), os.path.getmtime(path), dtype, variant)
     model = _loaded.get(key)
     if model is None:
-        model = load_motion_module(path).to(dtype)
+        model = load_motion_module(path, variant).to(dtype)
         _loaded[key] = model
     return model
 
@@ -81,6 +82,12 @@ class LoadMotionModule:
                 "effect_per_frame": ("STRING", {
                     "default": "", "tooltip": "Optional comma-separated effect per frame, replacing effect; "
                                               "the last value holds for later frames."}),
+                # Last, so that workflows saved before it keep their widget values.
+                "variant": (["auto", *VARIANTS], {
+                    "default": "auto",
+                    "tooltip": "auto tells the variant from the file's contents (never its name). Files that look "
+                               "alike need it named: a community fine-tune has the v1 or v3 layout. The variant "
+                               "sets the norms and the sampling schedule; the node's text says which was used."}),
             },
         }
 
@@ -93,17 +100,17 @@ class LoadMotionModule:
                    "gives one coherent clip. The checkpoint itself is left untouched for other workflows.")
 
     def load(self, model, model_name, motion_scale, effect, beta_schedule, start_percent=0.0, end_percent=1.0,
-             motion_scale_per_frame="", effect_per_frame=""):
+             motion_scale_per_frame="", effect_per_frame="", variant="auto"):
         path = resolve("animatediff_models", model_name)
         # The motion model computes in the UNet's compute dtype (fp32 on CPU even for fp16 files).
-        motion_model = load_cached(path, model.model.manual_cast_dtype or model.model.get_dtype())
+        motion_model = load_cached(path, model.model.manual_cast_dtype or model.model.get_dtype(), variant)
         logging.info("Tempo: %s", motion_model.describe())
         settings = MotionSettings(
             scale=parse_per_frame(motion_scale_per_frame, "motion_scale_per_frame") or motion_scale,
             effect=parse_per_frame(effect_per_frame, "effect_per_frame") or effect,
             start_percent=start_percent, end_percent=end_percent)
         patched = attach(model, motion_model, settings, schedule_for(beta_schedule, motion_model.variant))
-        return {"ui": {"text": [motion_model.describe()]}, "result": (patched,)}
+        return {"ui": {"text": [motion_model.describe(), motion_model.layout.reason]}, "result": (patched,)}
 
 
 class ApplyMotionLoRA:
