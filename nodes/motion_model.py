@@ -58,7 +58,8 @@ class LoadMotionModule:
                 "model": ("MODEL", {"tooltip": "The SD1.5 or SDXL image model to animate."}),
                 "model_name": (folder_paths.get_filename_list("animatediff_models"), {
                     "tooltip": "AnimateDiff motion model from models/animatediff_models (v1, v2, v3, AnimateLCM, "
-                               "SDXL beta, Hotshot-XL; .ckpt, .pth or .safetensors). The variant is detected."}),
+                               "SDXL beta, Hotshot-XL; .ckpt, .pth or .safetensors). The variant is told from its "
+                               "contents (see variant)."}),
                 "motion_scale": ("FLOAT", {
                     "default": 1.0, "min": 0.0, "max": 10.0, "step": 0.01,
                     "tooltip": "Multiplies the temporal attention logits: above 1 sharpens how frames attend to "
@@ -124,16 +125,17 @@ class ApplyMotionLoRA:
                     "tooltip": "Motion LoRA from models/animatediff_motion_lora (v2_lora_ZoomIn.ckpt, ...). "
                                "Trained on the v2 motion model."}),
                 "strength": ("FLOAT", {"default": 1.0, "min": -10.0, "max": 10.0, "step": 0.01,
-                                       "tooltip": "How much of the LoRA to merge; negative reverses the motion."}),
+                                       "tooltip": "How much of the LoRA to add; negative reverses the motion."}),
             },
         }
 
     RETURN_TYPES = ("MODEL",)
-    OUTPUT_TOOLTIPS = ("The model with the LoRA merged into its motion model.",)
+    OUTPUT_TOOLTIPS = ("The model with the LoRA added to its motion model.",)
     FUNCTION = "apply"
     CATEGORY = "Tempo/motion"
-    DESCRIPTION = ("Merges a motion LoRA (camera moves such as zoom, pan, tilt, roll) into the attached motion "
-                   "model: W + strength * (up @ down). Chain several to stack them.")
+    DESCRIPTION = ("Adds a motion LoRA (camera moves such as zoom, pan, tilt, roll) to the attached motion "
+                   "model: W + strength * (up @ down). Chain several to stack them; each costs about its file's "
+                   "size in memory.")
 
     def apply(self, model, lora_name, strength):
         attachment = get_attachment(model)

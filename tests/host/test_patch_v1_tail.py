@@ -40,6 +40,7 @@ def resblock(block, x, emb, frames):
     return conv(x, block.skip_connection) + h
 
 
+@torch.no_grad()
 def reference_tail(unet, mm, seen, frames):
     """float64: last output block, then out = conv(SiLU(GroupNorm(h))); norms span `frames` rows. Reads the
     UNet's own layers, so no Tempo clone may be patched into it."""
