@@ -7,15 +7,16 @@ names: any prefix before `down_blocks.`/`up_blocks.`/`mid_block.` is dropped (`m
 Hotshot-XL's `temporal_attentions.j.<rest>` becomes `motion_modules.j.temporal_transformer.<rest>`, its
 `positional_encoding` table `pe`.
 
-Telling the variants apart, shapes first, the file name only where the shapes are the same:
+Telling the variants apart ("auto") from the file's contents only, never its name, because users rename files
+and the variant changes the math (norm spans, sampling schedule):
 1. Hotshot-XL key names: "hotshotxl" (SDXL).
 2. Three resolution levels (320, 640, 1280 in the release): "sdxl_beta" (SDXL); four levels are SD1.5.
 3. A mid-block module: "v2".
-4. The v1 layout (SD1.5, 20 modules) is shared by v1, v3, AnimateLCM and community fine-tunes. A file name that
-   names one decides: "lcm" -> "animatelcm"; a known community fine-tune (mm-Stabilized_*, mm-p_*,
-   temporaldiff*, improvedHumans*) -> "community"; "v3" -> "v3"; mm_sd_v14/mm_sd_v15 -> "v1".
-5. Otherwise the pe length: 24 -> "v1", 32 -> "v3", 64 or no pe at all -> "animatelcm", any other -> "community".
-A file without pe tables gets the sinusoid back at the length its variant was trained with (AnimateLCM: 64).
+4. The v1 layout (SD1.5, 20 modules) is shared by v1, v3, AnimateLCM and community fine-tunes; the pe length
+   decides: 24 -> "v1", 32 -> "v3", 64 or no pe at all -> "animatelcm", any other -> "community".
+Where the contents cannot tell (a community fine-tune with pe 24 or 32), the user names the variant; a named
+variant must fit the file's layout. A file without pe tables gets the sinusoid back at the length its variant
+was trained with (AnimateLCM: 64).
 """
 import re
 from dataclasses import dataclass
@@ -26,7 +27,11 @@ from .errors import MotionModelError
 MODULE_KEY = re.compile(
     r"(?:^|\.)((?:down_blocks|up_blocks)\.\d+|mid_block)\.(motion_modules|temporal_attentions)\.(\d+)\.(.+)$")
 POSITION = re.compile(r"^((?:down_blocks|up_blocks)\.\d+|mid_block)\.motion_modules\.(\d+)\.")
-COMMUNITY_NAMES = ("stabilized", "mm-p_", "mm_p_", "temporaldiff", "improvedhumans")
+# The variants each layout can hold: the structure read from the keys and shapes -> (its words, its variants).
+LAYOUTS = {"sdxl": ("SDXL, 15 modules", ("sdxl_beta", "hotshotxl")),
+           "v2": ("SD1.5 with a mid-block module", ("v2",)),
+           "v1": ("SD1.5, 20 modules without a mid block", ("v1", "v3", "community", "animatelcm"))}
+VARIANTS = ("v1", "v2", "v3", "community", "animatelcm", "sdxl_beta", "hotshotxl")
 TRAINED_FRAMES = {"v1": 24, "hotshotxl": 24, "animatelcm": 64}  # the others: 32
 
 
@@ -36,6 +41,7 @@ class MotionLayout:
     base: str  # "SD1.5" or "SDXL"
     blocks: dict  # "down_blocks.i" / "mid_block" / "up_blocks.i", in UNet order -> channels of each module
     max_frames: int  # pe length: frames one call can attend across
+    reason: str = ""  # which variant, and why: "auto: v3, from the v1 layout with ..." or the choice made
 
     @property
     def channels(self):
@@ -53,10 +59,10 @@ class MotionLayout:
         return self.variant in ("v1", "community")
 
 
-def read_motion_file(sd, label):
+def read_motion_file(sd, label, variant="auto"):
     """(MotionLayout, the motion-module tensors under AnimateDiff's names) for a flat dict of tensors.
 
-    label names the file in error messages."""
+    label names the file in error messages; variant is "auto" (from the contents) or one of VARIANTS."""
     motion, hotshot = _motion_tensors(sd)
     if not motion:
         raise MotionModelError(f"{label}: not a motion model: {looks_like(list(sd))}. Expected AnimateDiff "
@@ -68,9 +74,10 @@ def read_motion_file(sd, label):
         raise MotionModelError(f"{label}: motion modules in {levels} down blocks, expected 4 (SD1.5) or 3 (SDXL)")
     pe_length = next((tensor.shape[-2] for key, tensor in motion.items()
                       if key.endswith("pos_encoder.pe") and tensor.ndim == 3), None)
-    variant = _variant(hotshot, levels, "mid_block" in blocks, pe_length, label.lower())
+    layout = "sdxl" if levels == 3 else "v2" if "mid_block" in blocks else "v1"
+    variant, reason = _chosen(variant, layout, *_detected(hotshot, layout, pe_length), label)
     max_frames = pe_length or TRAINED_FRAMES.get(variant, 32)
-    return MotionLayout(variant, "SDXL" if levels == 3 else "SD1.5", blocks, max_frames), motion
+    return MotionLayout(variant, "SDXL" if levels == 3 else "SD1.5", blocks, max_frames, reason), motion
 
 
 def _motion_tensors(sd):
@@ -127,22 +134,35 @@ def _channels(motion, position, label):
     return tensor.shape[0]
 
 
-def _variant(hotshot, levels, mid_block, pe_length, name):
+def _detected(hotshot, layout, pe_length):
+    """(variant, why) from the keys and shapes alone."""
     if hotshot:
-        return "hotshotxl"
-    if levels == 3:
-        return "sdxl_beta"
-    if mid_block:
-        return "v2"
-    if "lcm" in name:
-        return "animatelcm"
-    if any(community in name for community in COMMUNITY_NAMES):
-        return "community"
-    if "v3" in name:
-        return "v3"
-    if re.search(r"mm_sd_v1[45]", name):
-        return "v1"
-    return {24: "v1", 32: "v3", 64: "animatelcm", None: "animatelcm"}.get(pe_length, "community")
+        return "hotshotxl", "from Hotshot-XL's key names"
+    if layout == "sdxl":
+        return "sdxl_beta", "from the SDXL layout with AnimateDiff's key names"
+    if layout == "v2":
+        return "v2", "from the mid-block module, which only v2 has"
+    pe = f"a {pe_length}-frame positional encoding" if pe_length else "no positional encoding"
+    variant, note = {
+        24: ("v1", "; a community fine-tune of v1 has the same layout and the same math"),
+        32: ("v3", "; a community fine-tune has the same layout: choose it in variant"),
+        64: ("animatelcm", ", which only AnimateLCM has"),
+        None: ("animatelcm", ", as some AnimateLCM files have"),
+    }.get(pe_length, ("community", ", which no official release has"))
+    return variant, f"from the v1 layout with {pe}{note}"
+
+
+def _chosen(choice, layout, detected, why, label):
+    """(variant, the sentence that says which and why) for the node's `variant` input."""
+    if choice == "auto":
+        return detected, f"auto: {detected}, {why}"
+    words, fitting = LAYOUTS[layout]
+    if choice not in VARIANTS:
+        raise MotionModelError(f"variant {choice!r}: expected auto or one of {', '.join(VARIANTS)}")
+    if choice not in fitting:
+        raise MotionModelError(f"variant {choice!r} does not fit {label}: its layout ({words}) holds "
+                               f"{' or '.join(fitting)}; choose one of those or auto")
+    return choice, f"{choice}, as chosen in variant (auto would give {detected}, {why})"
 
 
 def looks_like(keys):

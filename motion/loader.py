@@ -12,12 +12,13 @@ from .formats import check_shapes, read_motion_file
 from .model import MotionModel
 
 
-def load_motion_module(source):
-    """source: a path (.safetensors, .ckpt, .pth, .pt) or a state dict. Raises MotionModelError (a ValueError;
-    MotionModelNotFound is also a FileNotFoundError) naming the file and what was expected."""
+def load_motion_module(source, variant="auto"):
+    """source: a path (.safetensors, .ckpt, .pth, .pt) or a state dict; variant: "auto" (told from the contents)
+    or the variant to use (motion.formats.VARIANTS). Raises MotionModelError (a ValueError; MotionModelNotFound
+    is also a FileNotFoundError) naming the file and what was expected."""
     sd, name = read_state_dict(source)
     label = name or "state dict"
-    layout, motion = read_motion_file(sd, label)
+    layout, motion = read_motion_file(sd, label, variant)
     model = MotionModel.skeleton(layout, source=Path(source) if name else None)
     expected = model.state_dict()
     dtype = _weights_dtype(motion, label)

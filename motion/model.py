@@ -2,6 +2,7 @@
 
 `down_blocks.i.motion_modules.j`, `mid_block.motion_modules.0` and `up_blocks.i.motion_modules.j` are real
 submodules, so `state_dict()` has the file's keys and the host reaches each module with `get_submodule(name)`.
+With motion LoRAs applied (motion/lora.py) it also holds their factors, as buffers of the updated projections.
 """
 import torch
 from torch import nn

@@ -5,7 +5,8 @@ Nothing global is touched. A ModelPatcher clone gets
   objects (no weight is copied) with a MotionLayer inserted where AnimateDiff put its module: after the
   block's resnet and transformer, before an upsampler; in the middle block between the transformer and the
   last resnet. For v1 motion models the rebuilt blocks hold resnet copies whose GroupNorms span all frames of
-  a video (what v1 was trained with), fed the frame count by a DIFFUSION_MODEL wrapper;
+  a video (what v1 was trained with), and the UNet's final GroupNorm (`out[0]`, v1's conv_norm_out) is swapped
+  for one that does the same; both are fed the frame count by a DIFFUSION_MODEL wrapper;
 - a `forward_timestep_embed_patch`, the host's hook for layers it does not know, which runs the MotionLayer
   with the sampling step's transformer_options (frames per video, current sigma);
 - an attachment (the motion model and its settings) and the motion model as an additional model, so the
@@ -33,6 +34,7 @@ from .frame_counts import check_conds
 from .per_frame import at_frames, check_length, video_frames
 
 ATTACHMENT_KEY = "tempo_motion"
+OUT_NORM = "diffusion_model.out.0"  # the UNet's final GroupNorm, before SiLU and the output convolution
 # Frames per video in the UNet call under way, for layers the host calls without transformer_options.
 FRAMES = ContextVar("tempo_frames", default=None)
 
@@ -81,6 +83,8 @@ def run_motion_layer(layer, x, emb, context, transformer_options, *args):
     # Inside context windows, per-frame settings follow each video's frames' places in the whole clip.
     indices = video_frames(transformer_options, x.shape[0] // frames, frames)
     scale, effect = at_frames(settings.scale, indices), at_frames(settings.effect, indices)
+    if no_effect(effect):
+        return x
     module = motion_model.get_submodule(layer.name)
     dtype = module.temporal_transformer.norm.weight.dtype
     out = module(x.to(dtype), frames, scale=scale, attention=optimized_attention).to(x.dtype)
@@ -89,6 +93,11 @@ def run_motion_layer(layer, x, emb, context, transformer_options, *args):
     elif effect == 1.0:
         return out
     return torch.lerp(x, out, effect)
+
+
+def no_effect(effect):
+    """Effect 0 on every frame of the call: the blend would discard the module's output, so it need not run."""
+    return not effect.any().item() if isinstance(effect, torch.Tensor) else effect == 0
 
 
 def frames_per_video(x, transformer_options):
@@ -131,6 +140,11 @@ class FrameGroupNorm(torch.nn.Module):
             return self.norm(x)
         video = rearrange(x, "(b f) c h w -> b c (f h) w", f=frames)
         return rearrange(self.norm(video), "b c (f h) w -> (b f) c h w", f=frames)
+
+
+def _unwrapped(norm):
+    """The host's own GroupNorm, also while another Tempo clone's FrameGroupNorm is patched in."""
+    return norm.norm if isinstance(norm, FrameGroupNorm) else norm
 
 
 def _frame_norm_resblock(resblock):
@@ -249,6 +263,7 @@ def attach(model_patcher, motion_model, settings, schedule=None):
     if previous is None:
         patched.set_model_forward_timestep_embed_patch((MotionLayer, run_motion_layer))
     if frame_norms:
+        patched.add_object_patch(OUT_NORM, FrameGroupNorm(_unwrapped(unet.out[0])))
         patched.add_wrapper_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY, track_frames)
     patched.add_wrapper_with_key(WrappersMP.OUTER_SAMPLE, ATTACHMENT_KEY, check_frame_counts)
     patched.set_attachments(ATTACHMENT_KEY, attachment)
@@ -272,7 +287,7 @@ def _host_patcher(motion_model, model_patcher):
 def _detach(patched):
     """Drops a previous attach()'s blocks and wrapper from a clone, keeping everything else the user set."""
     for name, obj in list(patched.object_patches.items()):
-        if isinstance(obj, TempoBlock):
+        if isinstance(obj, (TempoBlock, FrameGroupNorm)):
             del patched.object_patches[name]
     patched.remove_wrappers_with_key(WrappersMP.DIFFUSION_MODEL, ATTACHMENT_KEY)
     patched.remove_wrappers_with_key(WrappersMP.OUTER_SAMPLE, ATTACHMENT_KEY)

@@ -7,6 +7,7 @@ import folder_paths
 
 from ..motion import apply_motion_lora, load_motion_module
 from ..motion.errors import MotionModelError
+from ..motion.formats import VARIANTS
 from ..motion.patch import MotionSettings, attach, get_attachment
 from ..motion.per_frame import parse_per_frame
 from ..motion.schedules import SCHEDULE_CHOICES, schedule_for
@@ -34,11 +35,11 @@ register_folder("animatediff_motion_lora", "motion_lora")
 _loaded = weakref.WeakValueDictionary()
 
 
-def load_cached(path, dtype):
-    key = (os.path.realpath(path), os.path.getmtime(path), dtype)
+def load_cached(path, dtype, variant="auto"):
+    key = (os.path.realpath(path), os.path.getmtime(path), dtype, variant)
     model = _loaded.get(key)
     if model is None:
-        model = load_motion_module(path).to(dtype)
+        model = load_motion_module(path, variant).to(dtype)
         _loaded[key] = model
     return model
 
@@ -51,7 +52,8 @@ class LoadMotionModule:
                 "model": ("MODEL", {"tooltip": "The SD1.5 or SDXL image model to animate."}),
                 "model_name": (folder_paths.get_filename_list("animatediff_models"), {
                     "tooltip": "AnimateDiff motion model from models/animatediff_models (v1, v2, v3, AnimateLCM, "
-                               "SDXL beta, Hotshot-XL; .ckpt, .pth or .safetensors). The variant is detected."}),
+                               "SDXL beta, Hotshot-XL; .ckpt, .pth or .safetensors). The variant is told from its "
+                               "contents (see variant)."}),
                 "motion_scale": ("FLOAT", {
                     "default": 1.0, "min": 0.0, "max": 10.0, "step": 0.01,
                     "tooltip": "Multiplies the temporal attention logits: above 1 sharpens how frames attend to "
@@ -75,6 +77,12 @@ class LoadMotionModule:
                 "effect_per_frame": ("STRING", {
                     "default": "", "tooltip": "Optional comma-separated effect per frame, replacing effect; "
                                               "the last value holds for later frames."}),
+                # Last, so that workflows saved before it keep their widget values.
+                "variant": (["auto", *VARIANTS], {
+                    "default": "auto",
+                    "tooltip": "auto tells the variant from the file's contents (never its name). Files that look "
+                               "alike need it named: a community fine-tune has the v1 or v3 layout. The variant "
+                               "sets the norms and the sampling schedule; the node's text says which was used."}),
             },
         }
 
@@ -87,17 +95,17 @@ class LoadMotionModule:
                    "gives one coherent clip. The checkpoint itself is left untouched for other workflows.")
 
     def load(self, model, model_name, motion_scale, effect, beta_schedule, start_percent=0.0, end_percent=1.0,
-             motion_scale_per_frame="", effect_per_frame=""):
+             motion_scale_per_frame="", effect_per_frame="", variant="auto"):
         path = model_file(("animatediff_models",), model_name, "model_name")
         # The motion model computes in the UNet's compute dtype (fp32 on CPU even for fp16 files).
-        motion_model = load_cached(path, model.model.manual_cast_dtype or model.model.get_dtype())
+        motion_model = load_cached(path, model.model.manual_cast_dtype or model.model.get_dtype(), variant)
         logging.info("Tempo: %s", motion_model.describe())
         settings = MotionSettings(
             scale=parse_per_frame(motion_scale_per_frame, "motion_scale_per_frame") or motion_scale,
             effect=parse_per_frame(effect_per_frame, "effect_per_frame") or effect,
             start_percent=start_percent, end_percent=end_percent)
         patched = attach(model, motion_model, settings, schedule_for(beta_schedule, motion_model.variant))
-        return {"ui": {"text": [motion_model.describe()]}, "result": (patched,)}
+        return {"ui": {"text": [motion_model.describe(), motion_model.layout.reason]}, "result": (patched,)}
 
 
 class ApplyMotionLoRA:
@@ -111,16 +119,17 @@ class ApplyMotionLoRA:
                     "tooltip": "Motion LoRA from models/animatediff_motion_lora (v2_lora_ZoomIn.ckpt, ...). "
                                "Trained on the v2 motion model."}),
                 "strength": ("FLOAT", {"default": 1.0, "min": -10.0, "max": 10.0, "step": 0.01,
-                                       "tooltip": "How much of the LoRA to merge; negative reverses the motion."}),
+                                       "tooltip": "How much of the LoRA to add; negative reverses the motion."}),
             },
         }
 
     RETURN_TYPES = ("MODEL",)
-    OUTPUT_TOOLTIPS = ("The model with the LoRA merged into its motion model.",)
+    OUTPUT_TOOLTIPS = ("The model with the LoRA added to its motion model.",)
     FUNCTION = "apply"
     CATEGORY = "Tempo/motion"
-    DESCRIPTION = ("Merges a motion LoRA (camera moves such as zoom, pan, tilt, roll) into the attached motion "
-                   "model: W + strength * (up @ down). Chain several to stack them.")
+    DESCRIPTION = ("Adds a motion LoRA (camera moves such as zoom, pan, tilt, roll) to the attached motion "
+                   "model: W + strength * (up @ down). Chain several to stack them; each costs about its file's "
+                   "size in memory.")
 
     def apply(self, model, lora_name, strength):
         attachment = get_attachment(model)

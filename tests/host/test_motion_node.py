@@ -1,5 +1,6 @@
 """LoadMotionModule and ApplyMotionLoRA as ComfyUI calls them, in-process."""
 import os
+from types import SimpleNamespace
 
 import folder_paths
 import models
@@ -8,7 +9,8 @@ import torch
 from comfy_extras.nodes_model_advanced import LCM, ModelSamplingDiscreteDistilled
 
 from tempo.motion.errors import MotionModelError
-from tempo.motion.patch import get_attachment
+from tempo.motion.lora import merged_state_dict
+from tempo.motion.patch import OUT_NORM, FrameGroupNorm, _host_patcher, get_attachment
 from tempo.nodes.motion_model import ApplyMotionLoRA, LoadMotionModule
 
 
@@ -52,9 +54,44 @@ def test_lora_stacks_on_the_attached_model(checkpoint, motion_folders):
     twice = ApplyMotionLoRA().apply(once, "v2_lora_PanLeft.ckpt", -1.0)[0]
     base = get_attachment(patched).motion_model
     name = "down_blocks.0.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.0.to_q.weight"
-    weights = [get_attachment(m).motion_model.state_dict()[name] for m in (patched, once, twice)]
+    weights = [merged_state_dict(get_attachment(m).motion_model)[name] for m in (patched, once, twice)]
     assert not weights[0].equal(weights[1]) and not weights[1].equal(weights[2])
     assert get_attachment(patched).motion_model is base  # the loaded model is never modified
+
+
+def test_lora_factors_move_with_the_motion_model_when_the_host_loads_it(checkpoint, motion_folders):
+    patched = load(checkpoint[0])["result"][0]
+    for lora, strength in (("v2_lora_ZoomIn.ckpt", 0.8), ("v2_lora_PanLeft.ckpt", -0.5)):
+        patched = ApplyMotionLoRA().apply(patched, lora, strength)[0]
+    chain = get_attachment(patched).motion_model
+    # Its own patcher, to a device that holds no data: the one the workflow uses stays on the CPU.
+    devices = SimpleNamespace(load_device=torch.device("meta"), offload_device=torch.device("cpu"))
+    patcher = _host_patcher(chain, devices)
+    state = chain.state_dict()
+    factors = [key for key in state if ".lora_" in key]
+    assert len(factors) == 2 * 2 * 21 * 2 * 4  # up and down, 2 LoRAs, 21 modules, 2 attentions, q k v out
+    assert patcher.model_size() == sum(tensor.nbytes for tensor in state.values())
+    patcher.load(torch.device("meta"), lowvram_model_memory=10 * patcher.model_size())  # module by module
+    assert all(chain.state_dict()[key].device.type == "meta" for key in factors)
+    patcher.load(torch.device("meta"), full_load=True)  # the whole model at once
+    assert all(tensor.device.type == "meta" for tensor in chain.state_dict().values())
+
+
+@pytest.mark.parametrize("variant,across_frames", [("auto", False), ("community", True), ("v1", True)])
+def test_variant_input_decides_the_norm_spans(checkpoint, motion_folders, variant, across_frames):
+    result = load(checkpoint[0], "v3_sd15_mm.ckpt", variant=variant)
+    patched, text = result["result"][0], result["ui"]["text"]
+    assert get_attachment(patched).motion_model.variant == ("v3" if variant == "auto" else variant)
+    assert isinstance(patched.object_patches.get(OUT_NORM), FrameGroupNorm) == across_frames
+    resnet = patched.object_patches["diffusion_model.input_blocks.1"][0]
+    assert isinstance(resnet.in_layers[0], FrameGroupNorm) == across_frames
+    assert text[1].startswith("auto: v3, from the v1 layout with a 32-frame positional encoding" if variant == "auto"
+                              else f"{variant}, as chosen in variant")
+
+
+def test_variant_that_does_not_fit_names_the_input(checkpoint, motion_folders):
+    with pytest.raises(MotionModelError, match="variant 'v2' does not fit v3_sd15_mm.ckpt"):
+        load(checkpoint[0], "v3_sd15_mm.ckpt", variant="v2")
 
 
 def test_lora_needs_a_motion_model(checkpoint, motion_folders):

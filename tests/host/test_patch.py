@@ -1,30 +1,12 @@
 """motion/patch.py against ComfyUI's real UNet and samplers, in-process."""
-import comfy.sample
-import comfy.samplers
 import pytest
 import torch
 
 import motion_files
+from motion_sampling import FRAMES, motion, sample
 from tempo.motion import load_motion_module
 from tempo.motion.errors import MotionModelError
 from tempo.motion.patch import MotionLayer, MotionSettings, attach, unet_positions
-
-FRAMES = 4
-
-
-def conditioning(clip, text):
-    return clip.encode_from_tokens_scheduled(clip.tokenize(text))
-
-
-def sample(model, clip, frames=FRAMES, seed=3, steps=2):
-    latent = torch.zeros(frames, 4, 8, 8)
-    noise = comfy.sample.prepare_noise(latent, seed)
-    return comfy.sample.sample(model, noise, steps, 5.0, "euler", "normal", conditioning(clip, "a boat"),
-                               conditioning(clip, "blurry"), latent, denoise=1.0, seed=seed)
-
-
-def motion(layout="v2", **kw):
-    return load_motion_module(motion_files.make_motion_state_dict(layout, channels=320, **kw)).float()
 
 
 def test_every_v2_position_lands_where_animatediff_put_it(checkpoint):

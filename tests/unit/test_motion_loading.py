@@ -71,16 +71,17 @@ def test_fixture_layouts_against_manifest_files(layout):
     assert motion_files.key_shapes(layout) == manifest["keys"]
 
 
-EXPECTED = {  # layout -> (variant when the file carries its released name, base, modules, max_frames)
+EXPECTED = {  # layout -> (variant told from the contents, base, modules, max_frames)
     "v1": ("v1", "SD1.5", 20, 24), "v2": ("v2", "SD1.5", 21, 32), "v3": ("v3", "SD1.5", 20, 32),
-    "community24": ("community", "SD1.5", 20, 24), "community32": ("community", "SD1.5", 20, 32),
+    # A community fine-tune has v1's or v3's contents: under its released name it still loads as those.
+    "community24": ("v1", "SD1.5", 20, 24), "community32": ("v3", "SD1.5", 20, 32),
     "animatelcm": ("animatelcm", "SD1.5", 20, 64), "animatelcm_nope": ("animatelcm", "SD1.5", 20, 64),
     "sdxl_beta": ("sdxl_beta", "SDXL", 15, 32), "hotshotxl": ("hotshotxl", "SDXL", 15, 24),
 }
 # GroupNorm statistics across all frames of a video: in the motion modules (SDXL beta) and, as the host must do it,
 # in the UNet's resnets (v1, and the community fine-tunes of v1).
 NORM_ACROSS_FRAMES = {"sdxl_beta"}
-RESNET_NORM_ACROSS_FRAMES = {"v1", "community24", "community32"}
+RESNET_NORM_ACROSS_FRAMES = {"v1", "community24"}
 CONTAINERS = [  # (extension, wrap in "state_dict", animatediff_config entry, dtype)
     ("safetensors", False, False, torch.float32),
     ("ckpt", True, True, torch.float16),
@@ -142,18 +143,61 @@ def test_keys_outside_the_motion_modules_are_ignored():
 
 @pytest.mark.parametrize("layout,name,variant", [
     ("v1", None, "v1"), ("v3", None, "v3"), ("v2", None, "v2"),
-    ("community24", None, "v1"),  # same keys and shapes as v1: only a name tells them apart
-    ("community32", "mm-p_0.75.pth", "community"),
+    ("community24", None, "v1"),  # same keys and shapes as v1: the variant input tells them apart
+    ("community32", "mm-p_0.75.pth", "v3"),
     ("v3", "my_motion_model.ckpt", "v3"),
     ("v1", "mm_sd_v14.ckpt", "v1"),
+    # Renamed files: the name never changes the math.
+    ("v1", "v3_sd15_mm.ckpt", "v1"), ("v3", "mm_sd_v15.ckpt", "v3"), ("v3", "AnimateLCM_renamed.ckpt", "v3"),
+    ("v1", "temporaldiff-v1-animatediff.safetensors", "v1"),
     ("animatelcm", None, "animatelcm"), ("animatelcm_nope", None, "animatelcm"),
-    ("v3", "AnimateLCM_renamed.ckpt", "animatelcm"),
+    ("animatelcm", "v3_sd15_mm.ckpt", "animatelcm"),
     ("sdxl_beta", None, "sdxl_beta"), ("hotshotxl", None, "hotshotxl"),
 ])
 def test_variant_rule(tmp_path, layout, name, variant):
     sd = motion_files.make_motion_state_dict(layout, channels=SMALL)
     source = sd if name is None else motion_files.write_file(sd, tmp_path / name)
-    assert load_motion_module(source).variant == variant
+    model = load_motion_module(source)
+    assert model.variant == variant and model.layout.reason.startswith(f"auto: {variant}, from ")
+
+
+def test_auto_says_which_variant_and_why():
+    v3 = load_motion_module(motion_files.make_motion_state_dict("v3", channels=SMALL))
+    assert v3.layout.reason == ("auto: v3, from the v1 layout with a 32-frame positional encoding; a community "
+                                "fine-tune has the same layout: choose it in variant")
+
+
+@pytest.mark.parametrize("layout,variant,across_frames", [
+    ("v3", "community", True), ("v3", "v1", True), ("community24", "v3", False), ("v1", "community", True),
+    ("v3", "animatelcm", False), ("hotshotxl", "sdxl_beta", False), ("sdxl_beta", "hotshotxl", False),
+])
+def test_named_variant_decides_the_math(layout, variant, across_frames):
+    sd = motion_files.make_motion_state_dict(layout, channels=SMALL)
+    model = load_motion_module(sd, variant)
+    assert model.variant == variant and model.resnet_norm_across_frames == across_frames
+    assert model.norm_across_frames == (variant == "sdxl_beta")
+    assert all(m.temporal_transformer.norm_across_frames == model.norm_across_frames for _, m in model.positions())
+    assert model.layout.reason.startswith(f"{variant}, as chosen in variant (auto would give ")
+    assert training_schedule(model.variant) == training_schedule(variant)
+
+
+def test_named_variant_without_pe_gets_its_trained_length():
+    model = load_motion_module(motion_files.make_motion_state_dict("animatelcm_nope", channels=SMALL), "v3")
+    assert model.max_frames == 32
+
+
+@pytest.mark.parametrize("layout,variant,holds", [
+    ("v3", "v2", "SD1.5, 20 modules without a mid block.*v1 or v3 or community or animatelcm"),
+    ("v3", "sdxl_beta", "SD1.5, 20 modules without a mid block"),
+    ("v2", "v3", "SD1.5 with a mid-block module.*holds v2;"),
+    ("sdxl_beta", "v1", "SDXL, 15 modules.*sdxl_beta or hotshotxl"),
+])
+def test_variant_that_does_not_fit_the_layout_names_the_input(layout, variant, holds):
+    sd = motion_files.make_motion_state_dict(layout, channels=SMALL)
+    with pytest.raises(MotionModelError, match=f"variant '{variant}' does not fit state dict: its layout .*{holds}"):
+        load_motion_module(sd, variant)
+    with pytest.raises(MotionModelError, match="variant 'v4': expected auto or one of v1, v2, v3"):
+        load_motion_module(sd, "v4")
 
 
 def test_unusual_pe_length_is_community():

@@ -1,5 +1,5 @@
 """Motion LoRAs: W + strength * (up @ down) on exactly the attention projections, stacking, the input untouched,
-only the updated weights new, and the errors a mismatched LoRA gives."""
+a chain holding only the LoRAs' factors beyond the base model, and the errors a mismatched LoRA gives."""
 import os
 import sys
 
@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import motion_files  # noqa: E402
 from motion import MotionModel, MotionModelError, apply_motion_lora, load_motion_module  # noqa: E402
-from motion.lora import lora_targets  # noqa: E402
+from motion.lora import lora_targets, merged_state_dict  # noqa: E402
 
 SMALL = (32, 64, 64, 64)
 
@@ -55,7 +55,7 @@ def test_merge_is_w_plus_strength_up_down(base, lora, strength):
     merged = apply_motion_lora(model, lora, strength)
     assert isinstance(merged, MotionModel) and merged is not model
     expected = merged_by_hand(sd, (lora, strength))
-    state = merged.state_dict()
+    state = merged_state_dict(merged)
     assert list(state) == list(sd)
     for key, tensor in state.items():
         assert (tensor.double() - expected[key]).abs().max() < 1e-5, key
@@ -80,19 +80,40 @@ def test_loras_stack_and_the_input_is_unchanged(base, lora):
     second = motion_files.make_motion_lora_state_dict(channels=SMALL, rank=2, seed=2)
     stacked = apply_motion_lora(apply_motion_lora(model, lora, 0.5), second, -1.0)
     expected = merged_by_hand(sd, (lora, 0.5), (second, -1.0))
-    for key, tensor in stacked.state_dict().items():
+    for key, tensor in merged_state_dict(stacked).items():
         assert (tensor.double() - expected[key]).abs().max() < 1e-5, key
     for key, tensor in model.state_dict().items():
         assert torch.equal(tensor, before[key]) and tensor.data_ptr() == pointers[key], key
 
 
-def test_only_the_updated_weights_are_new_tensors(base, lora):
-    _, model = base
-    original = model.state_dict()
-    merged = apply_motion_lora(model, lora, 1.0)
-    targets = set(lora_targets(lora))
-    for key, tensor in merged.state_dict().items():
-        assert (tensor.data_ptr() != original[key].data_ptr()) == (key in targets), key
+def held(model):
+    """{data pointer: bytes} of the distinct tensors a model holds, parameters and buffers."""
+    return {tensor.data_ptr(): tensor.nbytes for tensor in model.state_dict().values()}
+
+
+def test_a_chain_of_three_holds_only_the_loras_factors_beyond_the_base(base):
+    sd, model = base
+    loras = [(motion_files.make_motion_lora_state_dict(channels=SMALL, rank=rank, seed=seed), strength)
+             for rank, seed, strength in ((4, 1, 0.7), (2, 2, -1.2), (8, 3, 2.0))]
+    chain = [model]
+    for lora, strength in loras:
+        chain.append(apply_motion_lora(chain[-1], lora, strength))
+    expected = merged_by_hand(sd, *loras)
+    for key, tensor in merged_state_dict(chain[-1]).items():
+        assert (tensor.double() - expected[key]).abs().max() < 1e-5, key
+    reference = load_motion_module({key: t.float() for key, t in expected.items()})
+    for position in ("down_blocks.0.motion_modules.1", "mid_block.motion_modules.0"):
+        module = chain[-1].get_submodule(position)
+        x = torch.randn(2 * 5, module.temporal_transformer.norm.weight.shape[0], 3, 3,
+                        generator=torch.Generator().manual_seed(4))
+        expected_out = reference.get_submodule(position)(x, 5)
+        assert (module(x, 5) - expected_out).abs().max() <= 1e-5 * expected_out.abs().max(), position
+    base_tensors = held(model)
+    extra = {}
+    for link in chain[1:]:
+        extra |= {pointer: size for pointer, size in held(link).items() if pointer not in base_tensors}
+    lora_bytes = sum(tensor.nbytes for lora, _ in loras for tensor in lora.values())
+    assert sum(extra.values()) <= lora_bytes
 
 
 def test_fp16_model_keeps_its_dtype(lora):
@@ -101,7 +122,7 @@ def test_fp16_model_keeps_its_dtype(lora):
     key = "down_blocks.1.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.0.to_v.weight"
     expected = merged_by_hand(sd, (lora, 1.0))[key]
     assert merged.dtype == torch.float16
-    assert (merged.state_dict()[key].double() - expected).abs().max() < 1e-3  # within fp16 rounding
+    assert (merged_state_dict(merged)[key].double() - expected).abs().max() < 1e-3  # within fp16 rounding
 
 
 @pytest.mark.parametrize("name", ["v2_lora_ZoomIn.ckpt", "v2_lora_PanLeft.safetensors"])
@@ -111,7 +132,7 @@ def test_lora_from_a_file(tmp_path, base, lora, name):
     merged = apply_motion_lora(model, path, 1.0)
     expected = merged_by_hand(sd, ({key: t.half() for key, t in lora.items()}, 1.0))
     key = "mid_block.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.0.to_q.weight"
-    assert (merged.state_dict()[key].double() - expected[key]).abs().max() < 1e-5
+    assert (merged_state_dict(merged)[key].double() - expected[key]).abs().max() < 1e-5
 
 
 def test_v2_lora_on_a_model_without_mid_block_skips_the_mid_block(lora):
@@ -119,7 +140,7 @@ def test_v2_lora_on_a_model_without_mid_block_skips_the_mid_block(lora):
     merged = apply_motion_lora(load_motion_module(sd), lora, 1.0)
     expected = merged_by_hand({**sd, **{k: torch.zeros(1) for k in lora_targets(lora) if k.startswith("mid_block")}},
                               (lora, 1.0))
-    for key, tensor in merged.state_dict().items():
+    for key, tensor in merged_state_dict(merged).items():
         assert (tensor.double() - expected[key]).abs().max() < 1e-5, key
 
 
