@@ -23,6 +23,8 @@ from .errors import MotionModelError
 
 MODULE_KEY = re.compile(
     r"(?:^|\.)((?:down_blocks|up_blocks)\.\d+|mid_block)\.(motion_modules|temporal_attentions)\.(\d+)\.(.+)$")
+ATTENTION_BLOCK = re.compile(r"\.transformer_blocks\.0\.attention_blocks\.(\d+)\.")
+SPARSECTRL_KEY = "controlnet_cond_embedding."
 POSITION = re.compile(r"^((?:down_blocks|up_blocks)\.\d+|mid_block)\.motion_modules\.(\d+)\.")
 COMMUNITY_NAMES = ("stabilized", "mm-p_", "mm_p_", "temporaldiff", "improvedhumans")
 TRAINED_FRAMES = {"v1": 24, "hotshotxl": 24, "animatelcm": 64}  # the others: 32
@@ -34,6 +36,7 @@ class MotionLayout:
     base: str  # "SD1.5" or "SDXL"
     blocks: dict  # "down_blocks.i" / "mid_block" / "up_blocks.i", in UNet order -> channels of each module
     max_frames: int  # pe length: frames one call can attend across
+    attention_blocks: int = 2  # self-attention blocks per module: 2 in motion models, 1 in SparseCtrl's
 
     @property
     def channels(self):
@@ -55,6 +58,15 @@ def read_motion_file(sd, label):
     """(MotionLayout, the motion-module tensors under AnimateDiff's names) for a flat dict of tensors.
 
     label names the file in error messages."""
+    sparsectrl = next((key for key in sd if key.startswith(SPARSECTRL_KEY)), None)
+    if sparsectrl is not None:
+        raise MotionModelError(f"{label}: a SparseCtrl model (keys like `{sparsectrl}`), not a motion model: put it "
+                               f"in models/controlnet and load it with Load SparseCtrl")
+    return read_motion_tensors(sd, label)
+
+
+def read_motion_tensors(sd, label):
+    """read_motion_file for files that hold motion modules beside other weights (SparseCtrl's)."""
     motion, hotshot = _motion_tensors(sd)
     if not motion:
         raise MotionModelError(f"{label}: not a motion model: {looks_like(list(sd))}. Expected AnimateDiff "
@@ -68,7 +80,9 @@ def read_motion_file(sd, label):
                       if key.endswith("pos_encoder.pe") and tensor.ndim == 3), None)
     variant = _variant(hotshot, levels, "mid_block" in blocks, pe_length, label.lower())
     max_frames = pe_length or TRAINED_FRAMES.get(variant, 32)
-    return MotionLayout(variant, "SDXL" if levels == 3 else "SD1.5", blocks, max_frames), motion
+    attention_blocks = len({match.group(1) for key in motion if (match := ATTENTION_BLOCK.search(key))})
+    layout = MotionLayout(variant, "SDXL" if levels == 3 else "SD1.5", blocks, max_frames, attention_blocks)
+    return layout, motion
 
 
 def _motion_tensors(sd):
