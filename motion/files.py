@@ -20,7 +20,8 @@ ZIP_MAGIC = b"PK\x03\x04"
 def read_state_dict(source):
     """Returns (flat dict of tensors, file name or None) for a path or an in-memory state dict.
 
-    A `state_dict` wrapper is opened; entries that are not tensors (e.g. `animatediff_config`) are dropped."""
+    A `state_dict` (or SparseCtrl's `controlnet`) wrapper is opened; entries that are not tensors
+    (e.g. `animatediff_config`) are dropped."""
     if isinstance(source, dict):
         return _tensors(source), None
     path = Path(source)
@@ -35,8 +36,9 @@ def read_state_dict(source):
 
 
 def _tensors(sd):
-    if isinstance(sd.get("state_dict"), dict):
-        sd = sd["state_dict"]
+    for wrapper in ("state_dict", "controlnet"):
+        if isinstance(sd.get(wrapper), dict):
+            sd = sd[wrapper]
     return {key: value for key, value in sd.items() if isinstance(value, torch.Tensor)}
 
 

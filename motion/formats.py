@@ -26,6 +26,8 @@ from .errors import MotionModelError
 
 MODULE_KEY = re.compile(
     r"(?:^|\.)((?:down_blocks|up_blocks)\.\d+|mid_block)\.(motion_modules|temporal_attentions)\.(\d+)\.(.+)$")
+ATTENTION_BLOCK = re.compile(r"\.transformer_blocks\.0\.attention_blocks\.(\d+)\.")
+SPARSECTRL_KEY = "controlnet_cond_embedding."
 POSITION = re.compile(r"^((?:down_blocks|up_blocks)\.\d+|mid_block)\.motion_modules\.(\d+)\.")
 # The variants each layout can hold: the structure read from the keys and shapes -> (its words, its variants).
 LAYOUTS = {"sdxl": ("SDXL, 15 modules", ("sdxl_beta", "hotshotxl")),
@@ -42,6 +44,7 @@ class MotionLayout:
     blocks: dict  # "down_blocks.i" / "mid_block" / "up_blocks.i", in UNet order -> channels of each module
     max_frames: int  # pe length: frames one call can attend across
     reason: str = ""  # which variant, and why: "auto: v3, from the v1 layout with ..." or the choice made
+    attention_blocks: int = 2  # self-attention blocks per module: 2 in motion models, 1 in SparseCtrl's
 
     @property
     def channels(self):
@@ -63,6 +66,15 @@ def read_motion_file(sd, label, variant="auto"):
     """(MotionLayout, the motion-module tensors under AnimateDiff's names) for a flat dict of tensors.
 
     label names the file in error messages; variant is "auto" (from the contents) or one of VARIANTS."""
+    sparsectrl = next((key for key in sd if key.startswith(SPARSECTRL_KEY)), None)
+    if sparsectrl is not None:
+        raise MotionModelError(f"{label}: a SparseCtrl model (keys like `{sparsectrl}`), not a motion model: put it "
+                               f"in models/controlnet and load it with Load SparseCtrl")
+    return read_motion_tensors(sd, label, variant)
+
+
+def read_motion_tensors(sd, label, variant="auto"):
+    """read_motion_file for files that hold motion modules beside other weights (SparseCtrl's)."""
     motion, hotshot = _motion_tensors(sd)
     if not motion:
         raise MotionModelError(f"{label}: not a motion model: {looks_like(list(sd))}. Expected AnimateDiff "
@@ -77,7 +89,9 @@ def read_motion_file(sd, label, variant="auto"):
     layout = "sdxl" if levels == 3 else "v2" if "mid_block" in blocks else "v1"
     variant, reason = _chosen(variant, layout, *_detected(hotshot, layout, pe_length), label)
     max_frames = pe_length or TRAINED_FRAMES.get(variant, 32)
-    return MotionLayout(variant, "SDXL" if levels == 3 else "SD1.5", blocks, max_frames, reason), motion
+    attention_blocks = len({match.group(1) for key in motion if (match := ATTENTION_BLOCK.search(key))})
+    base = "SDXL" if levels == 3 else "SD1.5"
+    return MotionLayout(variant, base, blocks, max_frames, reason, attention_blocks), motion
 
 
 def _motion_tensors(sd):

@@ -19,7 +19,12 @@ def load_motion_module(source, variant="auto"):
     sd, name = read_state_dict(source)
     label = name or "state dict"
     layout, motion = read_motion_file(sd, label, variant)
-    model = MotionModel.skeleton(layout, source=Path(source) if name else None)
+    return build_motion_model(layout, motion, label, source=Path(source) if name else None)
+
+
+def build_motion_model(layout, motion, label, source=None):
+    """The MotionModel of `layout` holding the tensors `motion` (AnimateDiff names); label names the file."""
+    model = MotionModel.skeleton(layout, source=source)
     expected = model.state_dict()
     dtype = _weights_dtype(motion, label)
     # .to is the tensor itself when the dtype already matches, which is every tensor of a usual file.

@@ -17,9 +17,10 @@ VARIANT_NAMES = {"v1": "v1", "v2": "v2", "v3": "v3", "community": "community (v1
 class MotionBlock(nn.Module):
     """The motion modules of one UNet block, one after each of its layers."""
 
-    def __init__(self, channels, max_frames, norm_across_frames):
+    def __init__(self, channels, max_frames, norm_across_frames, attention_blocks):
         super().__init__()
-        self.motion_modules = nn.ModuleList(MotionModule(c, max_frames, norm_across_frames) for c in channels)
+        self.motion_modules = nn.ModuleList(MotionModule(c, max_frames, norm_across_frames, attention_blocks)
+                                            for c in channels)
 
 
 class MotionModel(nn.Module):
@@ -29,7 +30,8 @@ class MotionModel(nn.Module):
         self.source = source  # the file it was loaded from, None for a state dict
 
         def block(name):
-            return MotionBlock(layout.blocks[name], layout.max_frames, layout.norm_across_frames)
+            return MotionBlock(layout.blocks[name], layout.max_frames, layout.norm_across_frames,
+                               layout.attention_blocks)
 
         # Registered in the released files' key order: down, up, then the mid block.
         self.down_blocks = nn.ModuleList(block(name) for name in layout.blocks if name.startswith("down_blocks."))

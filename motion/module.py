@@ -22,9 +22,9 @@ HEADS = 8  # fixed by the architecture: every release uses 8 heads of C/8 channe
 class MotionModule(nn.Module):
     """Called at its position in the UNet with x of shape (batch * frames, C, H, W), rows batch-major."""
 
-    def __init__(self, channels, max_frames, norm_across_frames=False):
+    def __init__(self, channels, max_frames, norm_across_frames=False, attention_blocks=2):
         super().__init__()
-        self.temporal_transformer = TemporalTransformer(channels, max_frames, norm_across_frames)
+        self.temporal_transformer = TemporalTransformer(channels, max_frames, norm_across_frames, attention_blocks)
 
     def forward(self, x, num_frames, scale=1.0, attention=None):
         """scale multiplies the attention logits of each query frame (a float, or one value per frame);
@@ -33,13 +33,13 @@ class MotionModule(nn.Module):
 
 
 class TemporalTransformer(nn.Module):
-    def __init__(self, channels, max_frames, norm_across_frames):
+    def __init__(self, channels, max_frames, norm_across_frames, attention_blocks):
         super().__init__()
         # SDXL beta was trained with GroupNorm statistics over the whole video, the others per frame.
         self.norm_across_frames = norm_across_frames
         self.norm = nn.GroupNorm(32, channels, eps=1e-6)
         self.proj_in = nn.Linear(channels, channels)
-        self.transformer_blocks = nn.ModuleList([TemporalTransformerBlock(channels, max_frames)])
+        self.transformer_blocks = nn.ModuleList([TemporalTransformerBlock(channels, max_frames, attention_blocks)])
         self.proj_out = nn.Linear(channels, channels)
 
     def forward(self, x, num_frames, scale, attention):
@@ -59,10 +59,11 @@ class TemporalTransformer(nn.Module):
 
 
 class TemporalTransformerBlock(nn.Module):
-    def __init__(self, channels, max_frames):
+    def __init__(self, channels, max_frames, attention_blocks):
         super().__init__()
-        self.attention_blocks = nn.ModuleList(TemporalAttention(channels, max_frames) for _ in range(2))
-        self.norms = nn.ModuleList(nn.LayerNorm(channels) for _ in range(2))
+        # Two self-attention blocks in the motion models; one in SparseCtrl's ("Temporal_Self" once).
+        self.attention_blocks = nn.ModuleList(TemporalAttention(channels, max_frames) for _ in range(attention_blocks))
+        self.norms = nn.ModuleList(nn.LayerNorm(channels) for _ in range(attention_blocks))
         self.ff = FeedForward(channels)
         self.ff_norm = nn.LayerNorm(channels)
 

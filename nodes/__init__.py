@@ -1,7 +1,8 @@
 """Collects the node classes of every nodes/ module. A module is listed here only once its nodes work."""
 import importlib
 
-_MODULES = ["motion_model", "prompt_schedule", "context_sampler", "image_guides", "video", "routes", "interpolate"]
+_MODULES = ["motion_model", "sparsectrl", "prompt_schedule", "context_sampler", "image_guides", "video", "routes",
+            "interpolate"]
 
 NODE_CLASS_MAPPINGS = {}
 NODE_DISPLAY_NAME_MAPPINGS = {}

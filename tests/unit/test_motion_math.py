@@ -1,5 +1,5 @@
-"""The module math against an independent float64 evaluation of MOTION_MODULES.md, written here with explicit
-batch, frame and pixel axes (no regrouping into sequences), einsum attention and the erf GELU spelled out."""
+"""The module math against an independent float64 evaluation of MOTION_MODULES.md (fixtures/motion_reference.py:
+explicit batch, frame and pixel axes, einsum attention, the erf GELU spelled out)."""
 import functools
 import math
 import os
@@ -11,61 +11,9 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
 
 import motion_files  # noqa: E402
+from motion_reference import reference  # noqa: E402
 from motion import MotionModelError, load_motion_module  # noqa: E402
 from motion.attention import sdpa_attention  # noqa: E402
-
-def reference(sd, position, x, frames, scale=1.0, across_frames=False, hotshot=False):
-    """One motion module in float64: sd holds the file's tensors, x is (B*F, C, H, W), scale is a float or F values."""
-    def p(name):
-        if hotshot:
-            block, _, j = position.rpartition(".motion_modules.")
-            key = f"{block}.temporal_attentions.{j}.{name.replace('pos_encoder.pe', 'pos_encoder.positional_encoding')}"
-        else:
-            key = f"{position}.temporal_transformer.{name}"
-        return sd[key].double()
-
-    x = x.double()
-    batch_frames, c, height, width = x.shape
-    b = batch_frames // frames
-    video = x.reshape(b, frames, 32, c // 32, height, width)
-    # 1. GroupNorm, 32 groups: statistics per frame, or over all frames of a video (SDXL beta)
-    dims = (1, 3, 4, 5) if across_frames else (3, 4, 5)
-    mean = video.mean(dim=dims, keepdim=True)
-    var = video.var(dim=dims, unbiased=False, keepdim=True)
-    h = ((video - mean) / torch.sqrt(var + 1e-6)).reshape(b, frames, c, height, width)
-    h = h * p("norm.weight")[:, None, None] + p("norm.bias")[:, None, None]
-    # 2. tokens (b, f, y, x, c) and proj_in
-    h = torch.einsum("bfcyx,oc->bfyxo", h, p("proj_in.weight")) + p("proj_in.bias")
-    scale = torch.as_tensor(scale, dtype=torch.float64).expand(frames)
-    heads, dim = 8, c // 8
-
-    def layer_norm(t, name):
-        mean = t.mean(-1, keepdim=True)
-        var = t.var(-1, unbiased=False, keepdim=True)
-        return (t - mean) / torch.sqrt(var + 1e-5) * p(name + ".weight") + p(name + ".bias")
-
-    # 3-4. two attention blocks across frames, per pixel
-    for a in range(2):
-        block = f"transformer_blocks.0.attention_blocks.{a}."
-        pe = p(block + "pos_encoder.pe")[0, :frames][None, :, None, None]
-        n = layer_norm(h, f"transformer_blocks.0.norms.{a}") + pe
-        q, k, v = (torch.einsum("bfyxc,oc->bfyxo", n, p(block + f"{w}.weight")).reshape(
-            b, frames, height, width, heads, dim) for w in ("to_q", "to_k", "to_v"))
-        logits = torch.einsum("bfyxhd,bgyxhd->byxhfg", q, k) / math.sqrt(dim) * scale[:, None]
-        weights = torch.softmax(logits, dim=-1)
-        out = torch.einsum("byxhfg,bgyxhd->bfyxhd", weights, v).reshape(b, frames, height, width, c)
-        h = h + torch.einsum("bfyxc,oc->bfyxo", out, p(block + "to_out.0.weight")) + p(block + "to_out.0.bias")
-    # 5. GEGLU feed-forward with the exact GELU
-    n = layer_norm(h, "transformer_blocks.0.ff_norm")
-    projected = torch.einsum("bfyxc,oc->bfyxo", n, p("transformer_blocks.0.ff.net.0.proj.weight")) + p(
-        "transformer_blocks.0.ff.net.0.proj.bias")
-    u, g = projected[..., :4 * c], projected[..., 4 * c:]
-    gelu = 0.5 * g * (1 + torch.erf(g / math.sqrt(2)))
-    h = h + torch.einsum("bfyxi,oi->bfyxo", u * gelu, p("transformer_blocks.0.ff.net.2.weight")) + p(
-        "transformer_blocks.0.ff.net.2.bias")
-    # 6. proj_out, back to (b*f, c, y, x), plus the module's input
-    out = torch.einsum("bfyxc,oc->bfoyx", h, p("proj_out.weight")) + p("proj_out.bias")[:, None, None]
-    return out.reshape(batch_frames, c, height, width) + x
 
 
 @functools.lru_cache(maxsize=None)
