@@ -72,8 +72,8 @@ def multival(conv, owner, name, into):
     return None, None
 
 
-def motion_loras(conv, owner, into):
-    """(name, strength) of the motion LoRA chain feeding owner's motion_lora input, first loaded first."""
+def motion_loras(conv, owner):
+    """The motion LoRA loaders chained into owner's motion_lora input, first loaded first."""
     chain = []
     node = conv.upstream(owner, "motion_lora")
     while node is not None and node.type == "ADE_AnimateDiffLoRALoader":
@@ -81,19 +81,15 @@ def motion_loras(conv, owner, into):
         node = conv.upstream(node, "prev_motion_lora")
     if node is not None:
         conv.report.approximated(owner.id, owner.type, f"motion_lora from {node.type}: not converted")
-    loras = []
-    for lora in reversed(chain):
-        conv.consume(lora, into)
-        loras.append((lora.inputs.get("name", lora.inputs.get("lora_name")), lora.inputs.get("strength", 1.0)))
-    return loras
+    return chain[::-1]
 
 
-def context_settings(conv, node, into):
+def context_settings(conv, node):
     """Context Window Sampler inputs from a context options node (None without one)."""
     options = conv.upstream(node, "context_options")
     if options is None:
         return None
-    conv.consume(options, into, "context windows carried into the Context Window Sampler(s) fed by this model")
+    conv.consume(options, None, "context windows carried into the sampler(s) of this model")
     if options.type not in SCHEDULES:
         conv.report.not_converted(options.id, options.type, "this kind of context options has no Tempo equivalent; "
                                   "the clip is sampled as one window")
@@ -128,11 +124,11 @@ def _check_context(conv, options, settings):
     _ignored(conv, options, ["view_opts"], "view options")
 
 
-def freenoise(conv, node, into):
+def freenoise(conv, node):
     settings = conv.upstream(node, "sample_settings")
     if settings is None:
         return False
-    conv.consume(settings, into)
+    conv.consume(settings, None, "noise type carried into the sampler(s) of this model")
     get = settings.inputs.get
     noise_type = get("noise_type", "default")
     if noise_type not in ("default", "FreeNoise"):
@@ -161,13 +157,13 @@ def convert_entry(conv, node):
         conv.remove(node, {0: node.inputs.get("model")})
         conv.report.mapped(node.id, node.type)
         conv.report.note(node.id, node.type, "no motion model attached: only its context options are carried over")
-        _windows(conv, node, node.id, into=None)
+        _windows(conv, node)
         return
     last = _motion_module(conv, node, motion)
     if node.type == "AnimateDiffLoaderV1" or node.type == "ADE_AnimateDiffLoaderV1Advanced":
         conv.rewire[(node.id, 1)] = node.inputs.get("latents")  # these loaders passed the latents through
     conv.rewire[(node.id, 0)] = New(last, 0)
-    _windows(conv, node, node.id, into=node.id)
+    _windows(conv, node)
 
 
 def _motion_module(conv, entry, motion):
@@ -201,9 +197,11 @@ def _motion_module(conv, entry, motion):
                                      "the others are left out")
     _entry_notes(conv, entry, motion, load)
     last = new_id
-    for name, strength in motion_loras(conv, motion, new_id):
-        last = conv.emit("TempoApplyMotionLoRA", {"model": New(last, 0), "lora_name": name, "strength": strength},
-                         entry.id)
+    for lora in motion_loras(conv, motion):
+        name = lora.inputs.get("name", lora.inputs.get("lora_name"))
+        last = conv.emit("TempoApplyMotionLoRA", {"model": New(last, 0), "lora_name": name,
+                                                  "strength": lora.inputs.get("strength", 1.0)}, entry.id)
+        conv.consume(lora, last)
         conv.report.mapped(entry.id, entry.type, f"{last}:TempoApplyMotionLoRA")
     return last
 
@@ -221,7 +219,7 @@ def _entry_notes(conv, entry, motion, load):
         conv.report.approximated(entry.id, entry.type, "unlimited_area_hack: not needed in Tempo; left out")
 
 
-def _windows(conv, node, node_id, into):
+def _windows(conv, node):
     """Records the sampler settings this entry's MODEL asks for (context windows, FreeNoise)."""
     if node.type == "ADE_AnimateDiffLoaderV1Advanced":
         get = node.inputs.get
@@ -230,14 +228,16 @@ def _windows(conv, node, node_id, into):
                     "closed_loop": bool(get("closed_loop", False)), "context_schedule": "looped",
                     "fuse_method": "flat"}
     else:
-        settings = context_settings(conv, node, into)
-    noise = freenoise(conv, node, into)
+        settings = context_settings(conv, node)
+    noise = freenoise(conv, node)
     if settings is None:
         if noise:
             conv.report.approximated(node.id, node.type, "FreeNoise needs context windows; left out")
         return
     settings["freenoise"] = noise
-    conv.windowed[node_id] = settings
+    conv.windowed[node.id] = settings
+    conv.sources_of[node.id] = [n.id for n in (conv.upstream(node, "context_options"),
+                                               conv.upstream(node, "sample_settings")) if n is not None]
 
 
 # ---- samplers ---------------------------------------------------------------------------------------------------
@@ -246,8 +246,9 @@ SAMPLER_INPUTS = ("model", "positive", "negative", "latent_image", "seed", "step
                   "scheduler", "denoise")
 
 
-def window_settings(conv, sampler):
-    """The settings of the AnimateDiff entry whose MODEL this sampler samples with, through model patches."""
+def window_entry(conv, sampler):
+    """The AnimateDiff entry node with window settings whose MODEL this sampler samples with, through model
+    patches (None if there is none)."""
     link, seen = sampler.inputs.get("model"), set()
     while link is not None and not is_value(link):
         link = conv.source.origin(link)
@@ -255,26 +256,33 @@ def window_settings(conv, sampler):
             return None
         seen.add(link.node)
         if link.node in conv.windowed:
-            return conv.windowed[link.node]
+            return link.node
         upstream = conv.node(link.node)
         link = upstream.inputs.get("model") if link.slot == 0 else None
     return None
 
 
 def convert_samplers(conv):
+    used = set()
     for node_id, node_type in conv.source.types.items():
         if node_id in conv.removed:
             continue
         node = conv.node(node_id)
-        settings = window_settings(conv, node) if "model" in node.inputs else None
-        if settings is None:
+        entry = window_entry(conv, node) if "model" in node.inputs else None
+        if entry is None:
             continue
+        used.add(entry)
         if node_type != "KSampler":
             conv.report.not_converted(node_id, node_type, "samples a model with AnimateDiff context windows; only "
                                       "KSampler is converted to Context Window Sampler, so this one samples the "
                                       "whole clip as one window")
             continue
-        inputs = {name: node.inputs.get(name) for name in SAMPLER_INPUTS} | settings
+        inputs = {name: node.inputs.get(name) for name in SAMPLER_INPUTS} | conv.windowed[entry]
         new_id = conv.replace(node, "TempoContextWindowSampler", inputs)
         conv.report.mapped(node_id, node_type, f"{new_id}:TempoContextWindowSampler")
         conv.report.note(node_id, node_type, "context windows of the AnimateDiff model it samples")
+        for settings_id in conv.sources_of.get(entry, []):
+            conv.report.mapped(settings_id, conv.source.types[settings_id], f"{new_id}:TempoContextWindowSampler")
+    for entry in set(conv.windowed) - used:
+        conv.report.approximated(entry, conv.source.types[entry], "context windows: no KSampler samples this "
+                                 "model, so they are left out")

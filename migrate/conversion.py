@@ -17,6 +17,7 @@ class Conversion:
         self.removed = set()
         self.rewire = {}  # (original id, slot) -> New, an original Link (a pass-through) or None (dropped)
         self.windowed = {}  # id of a converted AnimateDiff entry node -> sampler settings for its MODEL
+        self.sources_of = {}  # such an entry's id -> ids of the settings nodes those settings came from
         ids = [int(i) for i in source.types if str(i).lstrip("-").isdigit()]
         self._next_id = max(ids, default=0) + 1
 

@@ -20,10 +20,10 @@ _TABLE = {
     "TempoPromptSchedule": ("clip:CLIP text:STRING= frames:INT=16 interpolation:COMBO=linear | pre_text:STRING= "
                             "app_text:STRING= negative:STRING= latent:LATENT",
                             "positive:CONDITIONING negative:CONDITIONING schedule:STRING"),
-    "TempoFILMInterpolate": ("images:IMAGE multiplier:INT=2 method:COMBO=flow~(no~weights) "
+    "TempoFILMInterpolate": ("images:IMAGE multiplier:INT=2 method:COMBO= "
                              "mode:COMBO=exact~times~k/m loop:BOOLEAN=false | batch_size:INT=1", "IMAGE"),
     "TempoVideoCombine": ("frame_rate:FLOAT=8.0 loop_count:INT=0 filename_prefix:STRING=Tempo "
-                          "format:COMBO=video/h264-mp4 pingpong:BOOLEAN=false save_output:BOOLEAN=true | "
+                          "format:COMBO= pingpong:BOOLEAN=false save_output:BOOLEAN=true | "
                           "images:IMAGE latent:LATENT vae:VAE audio:AUDIO crf:INT=19 preset:COMBO=medium "
                           "pix_fmt:COMBO=yuv420p dither:COMBO=floyd_steinberg webp_quality:INT=90", "filenames:STRING"),
     "TempoLoadVideo": ("video:UPLOAD= force_rate:FLOAT=0.0 skip_first_frames:INT=0 select_every_nth:INT=1 "
