@@ -1,7 +1,7 @@
 """Collects the node classes of every nodes/ module. A module is listed here only once its nodes work."""
 import importlib
 
-_MODULES = ["motion_model", "prompt_schedule", "context_sampler", "video", "routes", "interpolate"]
+_MODULES = ["motion_model", "prompt_schedule", "context_sampler", "video", "routes", "interpolate", "migrate_route"]
 
 NODE_CLASS_MAPPINGS = {}
 NODE_DISPLAY_NAME_MAPPINGS = {}
