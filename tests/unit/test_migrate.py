@@ -81,7 +81,7 @@ def test_gen1_loader_with_loras_freenoise_and_static_windows():
                                     "context_schedule", "fuse_method", "freenoise", "seed", "steps", "cfg",
                                     "sampler_name", "scheduler", "denoise")} == {
         "context_length": 4, "context_overlap": 1, "context_stride": 1, "closed_loop": False,
-        "context_schedule": "static", "fuse_method": "pyramid", "freenoise": True, "seed": 1, "steps": 2,
+        "context_schedule": "static", "fuse_method": "pyramid", "freenoise": True, "seed": 1, "steps": 1,
         "cfg": 1.0, "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}
     schedule = one(prompt, "TempoPromptSchedule")
     assert schedule["text"] == '"0": "a paper boat",\n"4": "a paper ship"'
