@@ -30,9 +30,9 @@ LCM_BETAS = {"lcm", "lcm[100_ots]", "lcm[25_ots]", "lcm avg(sqrt_linear,linear)"
 def beta_schedule(conv, node, value, model_name):
     if value in (None, "autoselect"):
         if "lcm" in str(model_name).lower():
-            conv.report.approximated(node.id, node.type, "beta_schedule autoselect: for AnimateLCM AnimateDiff-Evolved "
-                                     "picks 'lcm' over SD's own β (linear); Tempo's auto uses LCM over the AnimateDiff "
-                                     "training β (sqrt_linear)")
+            conv.report.approximated(node.id, node.type, "beta_schedule autoselect: for AnimateLCM, "
+                                     "AnimateDiff-Evolved picks 'lcm' over SD's own β (linear); Tempo's auto uses "
+                                     "LCM over the AnimateDiff training β (sqrt_linear)")
         return "auto"
     if value in BETAS:
         return BETAS[value]

@@ -6,16 +6,14 @@ packs: mapped, approximated or not converted, with notes}. A body that is not JS
 400 with a message naming what was expected. The nodes written are described by this server's own node classes,
 so widget values follow its /object_info (optional inputs this version lacks are left out)."""
 import json
-import logging
 import sys
-
-from aiohttp import web
 
 from ..migrate import convert_workflow, from_a1111
 from ..migrate.targets import FALLBACK
+from .routes import json_post, register
 
 MIGRATE_PATH = "/tempo/migrate"
-EXPECTED = "expected a JSON body: a workflow (UI or API format) or {\"a1111\": infotext}"
+EXPECTED = "expected a workflow (UI or API format) or {\"a1111\": infotext}"
 
 
 def node_definition(name):
@@ -53,29 +51,7 @@ def migrate(body):
             "report": report}
 
 
-async def handle(request):
-    try:
-        body = await request.json()
-    except ValueError:
-        return web.json_response({"error": EXPECTED}, status=400)
-    try:
-        return web.json_response(migrate(body))
-    except ValueError as e:
-        return web.json_response({"error": str(e)}, status=400)
-
-
-def register():
-    """Adds the route to the running server; a process without one (the host tests) gets none."""
-    server = sys.modules.get("server")
-    instance = getattr(getattr(server, "PromptServer", None), "instance", None)
-    if instance is None:
-        return False
-    instance.routes.post(MIGRATE_PATH)(handle)
-    logging.debug("Tempo: registered %s", MIGRATE_PATH)
-    return True
-
-
-register()
+register(MIGRATE_PATH, json_post(migrate))
 
 NODE_CLASS_MAPPINGS = {}
 NODE_DISPLAY_NAME_MAPPINGS = {}
