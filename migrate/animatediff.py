@@ -173,20 +173,22 @@ def _motion_module(conv, entry, motion):
     if motion is not entry:
         load = conv.upstream(motion, "motion_model")
     model_name = load.inputs.get("model_name") if load is not None else None
-    new_id = conv.replace(entry, "TempoLoadMotionModule", {"model": entry.inputs.get("model")})
-    inputs = {"model": entry.inputs.get("model"), "model_name": model_name,
-              "motion_scale": 1.0, "effect": 1.0,
-              "beta_schedule": beta_schedule(conv, entry, entry.inputs.get("beta_schedule"), model_name),
-              "start_percent": get("start_percent", 0.0), "end_percent": get("end_percent", 1.0)}
+    if model_name is None:
+        conv.report.approximated(entry.id, entry.type, "no motion model file is connected; choose one in Load "
+                                 "Motion Module")
+    new_id = conv.replace(entry, "TempoLoadMotionModule", {
+        "model": entry.inputs.get("model"), "model_name": model_name,
+        "beta_schedule": beta_schedule(conv, entry, entry.inputs.get("beta_schedule"), model_name),
+        "start_percent": get("start_percent", 0.0), "end_percent": get("end_percent", 1.0)})
     scale, scale_frames = multival(conv, motion, "scale_multival", new_id)
     effect, effect_frames = multival(conv, motion, "effect_multival", new_id)
-    scale = get("motion_scale", 1.0) if scale is None else scale
     if isinstance(effect, (int, float)) and effect > 1:
         conv.report.approximated(entry.id, entry.type, f"effect {effect}: Tempo's effect stops at 1")
         effect = 1.0
-    inputs.update(motion_scale=scale, effect=1.0 if effect is None else effect,
-                  motion_scale_per_frame=scale_frames, effect_per_frame=effect_frames)
-    conv.emitted[new_id] = ("TempoLoadMotionModule", {k: v for k, v in inputs.items() if v is not None})
+    strengths = {"motion_scale": get("motion_scale", 1.0) if scale is None else scale,
+                 "effect": 1.0 if effect is None else effect,
+                 "motion_scale_per_frame": scale_frames, "effect_per_frame": effect_frames}
+    conv.emitted[new_id][1].update({k: v for k, v in strengths.items() if v is not None})
     conv.report.mapped(entry.id, entry.type, f"{new_id}:TempoLoadMotionModule")
     if motion is not entry:
         conv.consume(motion, new_id)

@@ -10,14 +10,18 @@ from .targets import FALLBACK
 from .ui_format import is_value, ui_node
 
 HANDLERS = {**video.HANDLERS, **prompts.HANDLERS, **interpolation.HANDLERS, **controlnet.HANDLERS}
-PEER_PREFIXES = ("ADE_", "AnimateDiff", "VHS_", "ACN_", "ControlNet", "DiffControlNet", "ScaledSoftControlNet",
-                 "SoftControlNet", "CustomControlNet", "LatentKeyframe", "TimestepKeyframe")
+PEER_PREFIXES = ("ADE_", "AnimateDiff", "VHS_", "ACN_")
+# Advanced-ControlNet's node types from before its ACN_ prefix
+ACN_TYPES = {"ControlNetLoaderAdvanced", "DiffControlNetLoaderAdvanced", "CustomControlNetWeights",
+             "CustomT2IAdapterWeights", "LatentKeyframe", "LatentKeyframeBatchedGroup", "LatentKeyframeGroup",
+             "LatentKeyframeTiming", "LoadImagesFromDirectory", "ScaledSoftControlNetWeights",
+             "ScaledSoftMaskedUniversalWeights", "SoftControlNetWeights", "SoftT2IAdapterWeights", "TimestepKeyframe"}
 
 
 def is_peer(node_type):
-    return (node_type.startswith(PEER_PREFIXES) and node_type not in ("ControlNetLoader", "ControlNetApply",
-                                                                       "ControlNetApplyAdvanced"))\
-        or node_type in prompts.FIZZ_TYPES or node_type.endswith(" VFI") or node_type in HANDLERS
+    """Whether a node type belongs to one of the packs converted here."""
+    return (node_type.startswith(PEER_PREFIXES) or node_type in ACN_TYPES or node_type in prompts.FIZZ_TYPES
+            or node_type.endswith(" VFI"))
 
 
 def convert_workflow(workflow, object_info=None):

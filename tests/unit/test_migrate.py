@@ -215,3 +215,9 @@ def test_ui_links_are_consistent():
 def test_not_a_workflow(bad):
     with pytest.raises(ValueError, match="expected"):
         convert_workflow(bad)
+
+
+@pytest.mark.parametrize("node_type", ["KSampler", "ControlNetLoader", "DiffControlNetLoader", "ControlNetApplySD3",
+                                       "TempoLoadMotionModule", "VAEDecode", "LoadImage"])
+def test_host_and_tempo_nodes_are_not_taken_for_other_packs(node_type):
+    assert not is_peer(node_type)
