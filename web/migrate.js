@@ -2,7 +2,8 @@
 // FizzNodes, Frame-Interpolation, Advanced-ControlNet) that are not installed: next to the host's missing-nodes
 // message a bar offers "Convert to Tempo". The server converts the workflow as it was opened (POST
 // /tempo/migrate), the converted graph is loaded and the report shows, per original node, what was mapped,
-// approximated (and how) or not converted.
+// approximated (and how) or not converted. A dropped A1111 PNG or GIF whose infotext has the AnimateDiff
+// extension's settings gets the same offer, for the workflow the server builds from them.
 import { app } from "../../scripts/app.js";
 import { api } from "../../scripts/api.js";
 
@@ -35,20 +36,21 @@ function button(text, onClick) {
   return b;
 }
 
-function offer(workflow, types) {
+// body: what POST /tempo/migrate converts (a workflow, or {a1111: infotext})
+function offer(body, message) {
   const bar = panel(BAR, "top:12px;left:50%;transform:translateX(-50%);padding:8px 12px");
+  bar.dataset.kind = body.a1111 ? "a1111" : "workflow";
   const text = document.createElement("span");
-  text.textContent = `This workflow uses ${types.length} node type(s) of other animation packs `
-    + `(${types.slice(0, 4).join(", ")}${types.length > 4 ? ", ..." : ""}).`;
-  bar.append(text, button("Convert to Tempo", () => convert(workflow, bar, text)), button("✕", () => bar.remove()));
+  text.textContent = message;
+  bar.append(text, button("Convert to Tempo", () => convert(body, bar, text)), button("✕", () => bar.remove()));
 }
 
-async function convert(workflow, bar, text) {
+async function convert(body, bar, text) {
   text.textContent = "Converting...";
   let answer;
   try {
     const response = await api.fetchApi(ROUTE, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(workflow),
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     });
     answer = await response.json();
     if (!response.ok) throw new Error(answer.error ?? response.statusText);
@@ -90,15 +92,67 @@ function showReport(entries) {
   }
 }
 
+// ---- A1111 infotext: the "parameters" text chunk of a PNG, the comment extension of a GIF -------------------
+
+function pngText(bytes, key) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const latin1 = new TextDecoder("latin1");
+  for (let at = 8; at + 12 <= bytes.length; at += 12 + view.getUint32(at)) {
+    const type = latin1.decode(bytes.subarray(at + 4, at + 8));
+    const data = bytes.subarray(at + 8, at + 8 + view.getUint32(at));
+    const zero = data.indexOf(0);
+    if ((type !== "tEXt" && type !== "iTXt") || latin1.decode(data.subarray(0, zero)) !== key) continue;
+    if (type === "tEXt") return latin1.decode(data.subarray(zero + 1));
+    // iTXt: keyword, compression flag and method, language and translated keyword (0-terminated), text
+    if (data[zero + 1] !== 0) return null; // compressed: A1111 never writes that
+    let start = data.indexOf(0, zero + 3) + 1;
+    start = data.indexOf(0, start) + 1;
+    return new TextDecoder().decode(data.subarray(start));
+  }
+  return null;
+}
+
+function gifComments(bytes) {
+  const texts = [];
+  for (let at = 6; at + 2 < bytes.length; at++) {
+    if (bytes[at] !== 0x21 || bytes[at + 1] !== 0xfe) continue;
+    const parts = [];
+    for (let block = at + 2; block < bytes.length && bytes[block]; block += bytes[block] + 1) {
+      parts.push(...bytes.subarray(block + 1, block + 1 + bytes[block]));
+    }
+    texts.push(new TextDecoder().decode(new Uint8Array(parts)));
+  }
+  return texts.find((t) => t.includes("AnimateDiff")) ?? null;
+}
+
+async function infotext(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (file.type === "image/png") return pngText(bytes, "parameters");
+  if (file.type === "image/gif") return gifComments(bytes);
+  return null;
+}
+
+// Beside the host's own import of the file (it builds a plain txt2img graph from an A1111 PNG), the offer of
+// the AnimateDiff conversion; loading that graph leaves this offer up.
+document.addEventListener("drop", async (event) => {
+  const file = event.dataTransfer?.files?.[0];
+  if (!file || !/^image\/(png|gif)$/.test(file.type)) return;
+  const text = await infotext(file);
+  if (text && /AnimateDiff:/.test(text)) offer({ a1111: text }, "This image carries A1111 AnimateDiff settings.");
+}, true);
+
 app.registerExtension({
   name: "Tempo.Migrate",
   beforeConfigureGraph(graphData) {
-    document.getElementById(BAR)?.remove();
+    const bar = document.getElementById(BAR);
+    if (bar?.dataset.kind === "workflow") bar.remove();
     opened = graphData ? structuredClone(graphData) : null;
   },
   afterConfigureGraph(missingNodeTypes) {
     const types = [...new Set((missingNodeTypes ?? []).map((m) => (typeof m === "string" ? m : m?.type)))];
     const peers = types.filter((type) => type && PEER.test(type));
-    if (peers.length && opened) offer(opened, peers);
+    if (!peers.length || !opened) return;
+    offer(opened, `This workflow uses ${peers.length} node type(s) of other animation packs `
+      + `(${peers.slice(0, 4).join(", ")}${peers.length > 4 ? ", ..." : ""}).`);
   },
 });
