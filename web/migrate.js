@@ -36,16 +36,26 @@ function button(text, onClick) {
   return b;
 }
 
-// body: what POST /tempo/migrate converts (a workflow, or {a1111: infotext})
-function offer(body, message) {
+// The host's missing-nodes dialog for these node types is stale once the converted graph is loaded; closed the way
+// a user would close it (a dialog that cannot be found is left alone).
+function closeMissingNodesDialog(types) {
+  for (const dialog of document.querySelectorAll("[role='dialog']")) {
+    if (!types.some((type) => dialog.textContent.includes(type))) continue;
+    dialog.querySelector("button[aria-label='Close'], .p-dialog-close-button, .p-dialog-header-close")?.click();
+  }
+}
+
+// body: what POST /tempo/migrate converts (a workflow, or {a1111: infotext}); types: the missing node types
+function offer(body, message, types = []) {
   const bar = panel(BAR, "top:12px;left:50%;transform:translateX(-50%);padding:8px 12px");
   bar.dataset.kind = body.a1111 ? "a1111" : "workflow";
   const text = document.createElement("span");
   text.textContent = message;
-  bar.append(text, button("Convert to Tempo", () => convert(body, bar, text)), button("✕", () => bar.remove()));
+  bar.append(text, button("Convert to Tempo", () => convert(body, bar, text, types)),
+    button("✕", () => bar.remove()));
 }
 
-async function convert(body, bar, text) {
+async function convert(body, bar, text, types) {
   text.textContent = "Converting...";
   let answer;
   try {
@@ -59,6 +69,7 @@ async function convert(body, bar, text) {
     return;
   }
   bar.remove();
+  closeMissingNodesDialog(types);
   await app.loadGraphData(answer.workflow);
   showReport(answer.report);
 }
@@ -153,6 +164,6 @@ app.registerExtension({
     const peers = types.filter((type) => type && PEER.test(type));
     if (!peers.length || !opened) return;
     offer(opened, `This workflow uses ${peers.length} node type(s) of other animation packs `
-      + `(${peers.slice(0, 4).join(", ")}${peers.length > 4 ? ", ..." : ""}).`);
+      + `(${peers.slice(0, 4).join(", ")}${peers.length > 4 ? ", ..." : ""}).`, peers);
   },
 });
