@@ -7,7 +7,7 @@ from .conversion import Conversion
 from .graph import Source
 from .report import Report
 from .targets import FALLBACK
-from .ui_format import is_value, ui_node
+from .ui_format import default_value, is_value, is_widget, ui_node
 
 HANDLERS = {**video.HANDLERS, **prompts.HANDLERS, **interpolation.HANDLERS, **controlnet.HANDLERS}
 PEER_PREFIXES = ("ADE_", "AnimateDiff", "VHS_", "ACN_")
@@ -88,7 +88,10 @@ def _write_api(conv):
 
 def _api_emitted(conv, node_id, like):
     class_type, inputs = conv.emitted[node_id]
-    node = {"class_type": class_type, "inputs": _api_inputs(conv, _allowed(conv, class_type, inputs))}
+    required = conv.object_info.get(class_type, {}).get("input", {}).get("required", {})
+    # A prompt names every required input: the ones the conversion did not set get their defaults.
+    defaults = {name: default_value(spec) for name, spec in required.items() if is_widget(spec) and name not in inputs}
+    node = {"class_type": class_type, "inputs": _api_inputs(conv, {**_allowed(conv, class_type, inputs), **defaults})}
     if "_meta" in like:
         node["_meta"] = copy.deepcopy(like["_meta"])
     return node

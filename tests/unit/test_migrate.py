@@ -211,6 +211,14 @@ def test_ui_links_are_consistent():
     assert ui["last_link_id"] == len(ui["links"]) and ui["last_node_id"] == max(by_id)
 
 
+def test_api_prompt_names_every_required_input():
+    """The server refuses a prompt that leaves out a required input (Context Window Sampler's windows_per_batch,
+    which no other pack has)."""
+    prompt, _ = convert("gen1_static_freenoise")
+    for node in prompt.values():
+        assert set(FALLBACK[node["class_type"]]["input"]["required"]) <= set(node["inputs"]), node["class_type"]
+
+
 @pytest.mark.parametrize("bad", [[], {"nodes": [{"no": "id"}]}, {"1": {"inputs": {}}}, "text"])
 def test_not_a_workflow(bad):
     with pytest.raises(ValueError, match="expected"):
