@@ -1,6 +1,7 @@
 """The frames of an AnimateDiff-Evolved v2 + context windows workflow against the frames of its conversion to
-Tempo (POST /tempo/migrate), on one server that has both packs, on the fixture models. Measured by hand, not in
-CI: AnimateDiff-Evolved is not a dependency.
+Tempo (POST /tempo/migrate), on one server that has both packs, on seeded random models at SD1.5's real channel
+widths (the test fixtures use 320 channels at every level, which AnimateDiff-Evolved's motion model cannot
+take). Measured by hand, not in CI: AnimateDiff-Evolved is not a dependency.
 
     bench/migrate_vs_ade.py /path/to/ComfyUI-AnimateDiff-Evolved [frames] [steps]
 
@@ -13,7 +14,7 @@ import tempfile
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.join(HERE, "..", "tests", "harness")]
+sys.path[:0] = [os.path.join(HERE, "..", "tests", "harness"), os.path.join(HERE, "..", "tests", "fixtures")]
 import comfy_server  # noqa: E402
 from comfy_fixtures import saved_images  # noqa: E402
 import models  # noqa: E402
@@ -52,9 +53,26 @@ def frames_of(server, prompt):
     return np.stack(saved_images(server, entry)).astype(np.int16)
 
 
+def full_size_models(models_dir):
+    """The SD1.5 checkpoint and the v2 motion model at their released channel widths (320/640/1280)."""
+    import comfy_host
+
+    comfy_host.prepare()
+    import checkpoints
+    import motion_files
+
+    checkpoints.UNET["channel_mult"] = [1, 2, 4, 4]
+    for folder in ("checkpoints", "animatediff_models"):
+        os.makedirs(os.path.join(models_dir, folder), exist_ok=True)
+    checkpoints.write(os.path.join(models_dir, "checkpoints", models.CHECKPOINT))
+    motion_files.write_file(motion_files.make_motion_state_dict("v2"),
+                            os.path.join(models_dir, "animatediff_models", "mm_sd_v15_v2.ckpt"))
+    return models_dir
+
+
 def main(ade_dir, frames=6, steps=2):
     base = tempfile.mkdtemp(prefix="tempo-vs-ade-")
-    models_dir = models.populate(os.path.join(base, "models_src"))
+    models_dir = full_size_models(os.path.join(base, "models_src"))
     comfy_server.prepare_base(base, models_dir)
     os.symlink(os.path.abspath(ade_dir), os.path.join(base, "custom_nodes", "ComfyUI-AnimateDiff-Evolved"))
     server = comfy_server.start(base, models_dir, os.path.join(base, "server.log"))
