@@ -2,7 +2,7 @@
 import importlib
 
 _MODULES = ["motion_model", "sparsectrl", "prompt_schedule", "context_sampler", "image_guides", "video", "routes",
-            "interpolate"]
+            "interpolate", "migrate_route"]
 
 NODE_CLASS_MAPPINGS = {}
 NODE_DISPLAY_NAME_MAPPINGS = {}

@@ -50,31 +50,35 @@ def validate_schedule(body):
             "negative_keyframes": len(negative_schedule.keyframes)}
 
 
-async def validate(request):
-    try:
-        body = await request.json()
-    except ValueError:
-        return web.json_response({"error": "expected a JSON body"}, status=400)
-    try:
-        return web.json_response(validate_schedule(body))
-    except ValueError as e:
-        return web.json_response({"error": str(e)}, status=400)
+def json_post(answer):
+    """An aiohttp handler that answers a JSON body with answer(body); a body that is not JSON, or that answer
+    refuses with a ValueError, gets 400 with the message."""
+    async def handle(request):
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "expected a JSON body"}, status=400)
+        try:
+            return web.json_response(answer(body))
+        except ValueError as e:
+            return web.json_response({"error": str(e)}, status=400)
+    return handle
 
 
-def register():
-    """Adds the routes to the running server; a process without one (the host tests) gets none."""
+def register(path, handler):
+    """Adds a POST route to the running server; a process without one (the host tests) gets none."""
     # ComfyUI's main.py imports its server module before it loads custom nodes; importing it here would start
     # a heavy import in processes that never serve (the host tests).
     server = sys.modules.get("server")
     instance = getattr(getattr(server, "PromptServer", None), "instance", None)
     if instance is None:
         return False
-    instance.routes.post(VALIDATE_PATH)(validate)
-    logging.debug("Tempo: registered %s", VALIDATE_PATH)
+    instance.routes.post(path)(handler)
+    logging.debug("Tempo: registered %s", path)
     return True
 
 
-register()
+register(VALIDATE_PATH, json_post(validate_schedule))
 
 NODE_CLASS_MAPPINGS = {}
 NODE_DISPLAY_NAME_MAPPINGS = {}

@@ -4,56 +4,16 @@ Widget values are matched to inputs in the order the frontend makes the widgets 
 `control_after_generate` carries one extra value (the control mode), and a node with an upload combo has one
 more widget, the upload button, whose value the frontend saves but never sends.
 """
+import os
+import sys
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, CHECKOUT)
+
+from migrate.ui_format import extra_widgets, frontend_inputs, is_widget, options  # noqa: E402,F401
+
 SKIPPED_TYPES = {"Note", "MarkdownNote", "Reroute", "PrimitiveNode"}
-WIDGET_TYPES = {"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO", "IMAGEUPLOAD"}
 ACTIVE_MODE = 0
-# The combos the frontend's Comfy.UploadImage extension gives an upload button (LoadAudio's button comes from
-# another extension, with another value and a player widget beside it; nothing here loads audio).
-UPLOAD_FLAGS = ("image_upload", "video_upload", "animated_image_upload")
-UPLOAD = "upload"
-UPLOAD_BUTTON = ("IMAGEUPLOAD", {"default": "image", "serialize": False})
-
-
-def options(spec):
-    """An /object_info input spec's options (the dict after its type), empty when it has none."""
-    return spec[1] if len(spec) > 1 else {}
-
-
-def is_widget(spec):
-    return isinstance(spec[0], list) or spec[0] in WIDGET_TYPES
-
-
-def extra_widgets(name, spec):
-    """Values the frontend saves after this input's own: a seed's control mode."""
-    if spec[0] == "INT" and (options(spec).get("control_after_generate") or name in ("seed", "noise_seed")):
-        return ["fixed"]
-    return []
-
-
-def _is_upload_combo(spec):
-    return (isinstance(spec[0], list) or spec[0] == "COMBO") and any(options(spec).get(f) is True
-                                                                     for f in UPLOAD_FLAGS)
-
-
-def frontend_inputs(info):
-    """(name, spec) of a node's inputs (an /object_info entry) in the order the frontend adds their sockets and
-    widgets, with the upload button it adds as an input of its own.
-
-    The frontend appends the button to the required inputs when one of them is an upload combo. The server's
-    input_order, where it sends one, then puts the inputs it lists first (required, then optional): the button,
-    never listed, ends up after the optional inputs too."""
-    required = dict(info["input"].get("required", {}))
-    optional = info["input"].get("optional", {})
-    if any(_is_upload_combo(spec) for spec in required.values()):
-        required[UPLOAD] = UPLOAD_BUTTON
-    everything = [*required.items(), *((n, s) for n, s in optional.items() if n not in required)]
-    order = info.get("input_order")
-    if not order:
-        return everything
-    listed = ([(n, required[n]) for n in order.get("required", []) if n in required]
-              + [(n, optional[n]) for n in order.get("optional", []) if n in optional and n not in required])
-    names = {n for n, _ in listed}
-    return listed + [(n, s) for n, s in everything if n not in names]
 
 
 def _is_sent(spec):
