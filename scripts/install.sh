@@ -57,6 +57,26 @@ PY
   log "done in $(( $(date +%s) - start ))s"
 fi
 
+# The newest frontend on the registry, beside the one the host pins: the browser tier runs on both (served with
+# --front-end-root). Its own folder and stamp, so changing it never rebuilds the host.
+frontend_pin=1.58.1
+frontend_new=$home/frontend-$frontend_pin
+if [ "$(cat "$frontend_new/.installed" 2>/dev/null)" != "$frontend_pin" ]; then
+  log "comfyui-frontend-package $frontend_pin (the newest frontend, for the browser tier)"
+  tmp=$(mktemp -d)
+  "$py" -m pip download -q --no-deps -d "$tmp" "comfyui-frontend-package==$frontend_pin" 2>&1 \
+    | grep -v "is ignored" >&2 || true
+  "$py" - "$tmp"/comfyui_frontend_package-*.whl "$tmp/x" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("comfyui_frontend_package/static/")])
+PY
+  rm -rf "$frontend_new"
+  mv "$tmp/x/comfyui_frontend_package/static" "$frontend_new"
+  rm -rf "$tmp"
+  echo "$frontend_pin" > "$frontend_new/.installed"
+fi
+
 # The checkout may move (CI clones it anywhere): point the link at this one every time.
 ln -sfn "$here" "$comfy/custom_nodes/tempo"
-echo "export TEMPO_HOME='$home' TEMPO_PYTHON='$py' TEMPO_COMFYUI='$comfy'"
+echo "export TEMPO_HOME='$home' TEMPO_PYTHON='$py' TEMPO_COMFYUI='$comfy' TEMPO_FRONTEND_NEW='$frontend_new'"
