@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from comfy_fixtures import ARTIFACTS
 from example_runs import EXAMPLES, load_example, write_inputs
-from frontend import close_dialogs, double_click, next_frame, open_frontend
+from frontend import OPEN_DIALOGS, close_dialogs, double_click, next_frame, open_frontend
 from graphs import Graph, out
 import models
 from ui_workflow import to_ui
@@ -327,9 +327,10 @@ def test_prompt_schedule_reads_its_latent_link_through_the_frontend_api(page):
         let value = slot.link;
         const reads = [];
         Object.defineProperty(slot, 'link', { configurable: true,
-            get() { const caller = new Error().stack.split('\\n')[2] ?? '';
-                    if (caller.includes('/extensions/tempo/')) reads.push(caller.trim());
-                    return field.get ? field.get.call(this) : value; },
+            get() {  // the frame below the getter, past a reactive proxy's (newer frontends wrap the slots)
+                const caller = new Error().stack.split('\\n').slice(2).find((l) => !l.includes('vendor-vue')) ?? '';
+                if (caller.includes('/extensions/tempo/')) reads.push(caller.trim());
+                return field.get ? field.get.call(this) : value; },
             set(v) { if (field.set) field.set.call(this, v); else value = v; } });
         node.tempoScheduleKey = null;
         node.onDrawForeground(app.canvas.ctx);
@@ -423,3 +424,56 @@ def test_load_video_previews_a_chosen_gif_in_the_node(page, comfy):
 
 def test_console_has_no_errors_from_the_pack(page):
     assert not pack_errors(page), pack_errors(page)
+
+
+OLD_IDS = {"TempoPromptSchedule": "PromptSchedule", "TempoLoadMotionModule": "LoadMotionModule",
+           "TempoApplyMotionLoRA": "ApplyMotionLoRA", "TempoContextWindowSampler": "ContextWindowSampler",
+           "TempoFILMInterpolate": "FILMInterpolate"}
+# Another pack's node under Tempo's old ID (FizzNodes' PromptSchedule): its own inputs and outputs.
+OTHER_PACK = """() => {
+    function OtherSchedule() {
+      this.addInput('clip', 'CLIP');
+      this.addOutput('POS', 'CONDITIONING');
+      this.addOutput('NEG', 'CONDITIONING');
+      this.addWidget('number', 'max_frames', 120, () => {});
+    }
+    OtherSchedule.title = 'Other pack schedule';
+    LiteGraph.registerNodeType('PromptSchedule', OtherSchedule);
+}"""
+
+
+def saved_under_old_ids(name):
+    workflow = load_example(name)
+    for node in workflow["nodes"]:
+        node["type"] = OLD_IDS.get(node["type"], node["type"])
+    return workflow
+
+
+def loaded_nodes(page):
+    return page.evaluate("""() => app.graph.nodes.map((n) => ({ id: n.id, type: n.type,
+        registered: n.type in LiteGraph.registered_node_types, values: n.serialize().widgets_values ?? [] }))""")
+
+
+@pytest.mark.parametrize("name", ["prompt_travel", "film_x4_gif", "motion_lora"])
+def test_workflow_saved_under_old_node_ids_opens_with_tempo_nodes(page, name):
+    """Each example saved under the IDs Tempo had before the prefix opens with no missing-node dialog, every node
+    Tempo's with the file's values; while another pack has PromptSchedule, its own node under that ID stays its."""
+    example = load_example(name)
+    page.evaluate(OTHER_PACK)
+    try:
+        load(page, name, saved_under_old_ids(name))
+        nodes = {str(n["id"]): n for n in loaded_nodes(page)}  # newer frontends keep ids as strings
+        assert not page.evaluate(f"({OPEN_DIALOGS})().length"), "a missing-node dialog"
+        for node in example["nodes"]:
+            loaded, values = nodes[str(node["id"])], node.get("widgets_values", [])
+            assert (loaded["type"], loaded["registered"]) == (node["type"], True), node["type"]
+            assert loaded["values"][:len(values)] == values, node["type"]
+        other = {"id": 1, "type": "PromptSchedule", "pos": [0, 0], "size": [300, 100], "mode": 0, "order": 0,
+                 "flags": {}, "properties": {}, "widgets_values": [48],
+                 "inputs": [{"name": "clip", "type": "CLIP", "link": None}],
+                 "outputs": [{"name": "POS", "type": "CONDITIONING", "links": []},
+                             {"name": "NEG", "type": "CONDITIONING", "links": []}]}
+        load(page, "other-pack", {**load_example(name), "nodes": [other], "links": [], "groups": []})
+        assert [(n["type"], n["values"]) for n in loaded_nodes(page)] == [("PromptSchedule", [48])]
+    finally:
+        page.evaluate("delete LiteGraph.registered_node_types['PromptSchedule']")
