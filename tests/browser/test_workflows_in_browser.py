@@ -313,6 +313,25 @@ def test_prompt_schedule_status_line_is_not_clipped_in_a_saved_workflow(page, he
     shot(page, f"prompt-schedule-saved-{height or 'as-file'}")
 
 
+def test_prompt_schedule_status_line_in_nodes_2_mode(page):
+    """Newer frontends draw nodes as Vue components ("Nodes 2.0"): the status line there holds its text too."""
+    if page.frontend == "pinned":
+        pytest.skip("1.32 has no Nodes 2.0 mode")
+    page.evaluate("app.extensionManager.setting.set('Comfy.VueNodes.Enabled', true)")
+    try:
+        load(page, "prompt_travel")
+        page.evaluate("""() => { const n = tempoTest.node('TempoPromptSchedule');
+            tempoTest.show([-n.pos[0] + 100, -n.pos[1] + 60], 1); }""")
+        wait_status(page, "ok", "3 keyframes")
+        page.wait_for_function("""() => { const box = tempoTest.node('TempoPromptSchedule').tempoScheduleWidget.box;
+            return box.checkVisibility() && box.getBoundingClientRect().height >= box.scrollHeight; }""")
+        status = schedule_status(page)
+        assert status["visible"] and status["height"] >= 2 * 14, status
+        shot(page, "prompt-schedule-nodes-2")
+    finally:
+        page.evaluate("app.extensionManager.setting.set('Comfy.VueNodes.Enabled', false)")
+
+
 def test_prompt_schedule_reads_its_latent_link_through_the_frontend_api(page):
     """input.link is deprecated in newer frontends: the pack reads the link with node.getInputLink. Every read
     of the latent slot's link field whose caller is a Tempo file is recorded, while the status is worked out."""
