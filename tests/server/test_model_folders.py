@@ -21,7 +21,7 @@ def test_extra_model_paths_and_animatediff_evolved_folders(tmp_path, models_dir)
     comfy = comfy_server.start(base, models_dir, os.path.join(ARTIFACTS, f"server-folders-{os.getpid()}.log"),
                                ["--extra-model-paths-config", str(config)])
     try:
-        choices = comfy.get_json("/object_info/LoadMotionModule")["TempoLoadMotionModule"]["input"]["required"][
+        choices = comfy.get_json("/object_info/TempoLoadMotionModule")["TempoLoadMotionModule"]["input"]["required"][
             "model_name"][0]
     finally:
         comfy.stop()
