@@ -209,11 +209,16 @@ def test_user_adds_load_motion_module_by_search_and_connects_it(page):
     page.get_by_text("Load Motion Module").first.wait_for(timeout=10_000)
     shot(page, "search-load-motion-module")
     page.keyboard.press("Enter")
-    page.wait_for_function("tempoTest.node('TempoLoadMotionModule')", timeout=10_000)
-    # Newer frontends let the picked node follow the pointer until a click places it: the user clicks where they
-    # double-clicked. On 1.32 the node is already there and the click only selects it.
-    page.mouse.click(*spot)
-    page.wait_for_function("!tempoTest.node('TempoLoadMotionModule').flags?.ghost")
+    # Newer frontends (those with a ghostNodeId in the canvas state) let the picked node follow the pointer until
+    # a click places it: the user clicks where they double-clicked. 1.32 puts it there at once, and a click at its
+    # corner could land on its input slot.
+    following = page.wait_for_function("""() => { const node = tempoTest.node('TempoLoadMotionModule');
+        const settled = node && (node.flags?.ghost || !('ghostNodeId' in app.canvas.state));
+        return settled && { ghost: !!node.flags?.ghost };
+    }""", timeout=10_000).json_value()
+    if following["ghost"]:
+        page.mouse.click(*spot)
+        page.wait_for_function("!tempoTest.node('TempoLoadMotionModule').flags?.ghost")
     page.mouse.click(canvas["x"] + 400, canvas["y"] + 700)  # on empty canvas: drops the new node's selection
 
     start, end, bounds = page.evaluate("""() => {
