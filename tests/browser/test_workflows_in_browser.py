@@ -209,6 +209,8 @@ def test_user_adds_load_motion_module_by_search_and_connects_it(page):
     page.get_by_text("Load Motion Module").first.wait_for(timeout=10_000)
     shot(page, "search-load-motion-module")
     page.keyboard.press("Enter")
+    # the search box fades out over the canvas (1.32's mask takes the pointer until it is gone)
+    page.wait_for_function(f"({OPEN_DIALOGS})().length === 0", timeout=10_000)
     # Newer frontends (those with a ghostNodeId in the canvas state) let the picked node follow the pointer until
     # a click places it: the user clicks where they double-clicked. 1.32 puts it there at once, and a click at its
     # corner could land on its input slot.
