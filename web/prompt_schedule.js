@@ -13,13 +13,21 @@ const COLOURS = { ok: "#8fbf8f", error: "#ff7b72", pending: "#a0a0a0" };
 
 const widgetValue = (node, name) => node.widgets?.find((w) => w.name === name)?.value;
 
+// The link into input `index`, through node.getInputLink where the frontend has it (input.link is deprecated
+// in newer frontends), else through the link id the slot holds.
+function inputLink(node, index) {
+  if (index < 0 || !node.graph) return null;
+  if (node.getInputLink) return node.getInputLink(index);
+  const id = node.inputs[index].link;
+  return id == null ? null : node.graph.links?.get?.(id) ?? node.graph.links?.[id] ?? null;
+}
+
 // Frames come from the latent input when one is connected: its batch size if the node feeding it shows one
 // (Empty Latent Image and friends), otherwise unknown until the graph runs.
 function latentFrames(node) {
-  const slot = node.inputs?.find((input) => input.name === "latent");
-  if (slot?.link == null) return { connected: false };
-  const link = node.graph?.links?.get?.(slot.link) ?? node.graph?.links?.[slot.link];
-  const source = link && node.graph.getNodeById(link.origin_id);
+  const link = inputLink(node, node.inputs?.findIndex((input) => input.name === "latent") ?? -1);
+  if (!link) return { connected: false };
+  const source = node.graph.getNodeById(link.origin_id);
   const size = source?.widgets?.find((w) => w.name === "batch_size" || w.name === "length")?.value;
   return { connected: true, frames: Number.isInteger(size) && size > 0 ? size : null };
 }
@@ -35,20 +43,32 @@ function describe(result, latent) {
   return { kind: "ok", text: parts.join(" · ") };
 }
 
+// Heights of the box: two lines of status (it wraps on a narrow node); an error gets room for its line, column
+// and what was expected (the full text is also the tooltip).
+const BOX_HEIGHT = { ok: 36, pending: 36, error: 76 };
+
 function statusWidget(node) {
   const box = document.createElement("div");
   box.className = "tempo-schedule-status";
   box.style.cssText = "font: 12px monospace; padding: 2px 6px; white-space: pre-wrap; overflow-wrap: anywhere;"
-    + "overflow-y: auto; max-height: 76px";
+    + "overflow-y: auto; box-sizing: border-box";
+  // The frontend lays the widget out at these heights and draws the box inside its margin, above and below.
+  const height = () => BOX_HEIGHT[box.dataset.kind ?? "pending"] + 2 * (widget.margin ?? 0);
   const widget = node.addDOMWidget("schedule_status", "tempo_status", box, {
     serialize: false,
     hideOnZoom: false,
-    // an error gets room for its line, column and what was expected; the full text is also the tooltip
-    getMinHeight: () => (box.dataset.kind === "error" ? 76 : 22),
-    getMaxHeight: () => (box.dataset.kind === "error" ? 80 : 26),
+    getMinHeight: height,
+    getMaxHeight: height,
   });
   widget.serialize = false;
   return { box, widget };
+}
+
+// A node saved smaller than its widgets need (or whose status just grew to an error) grows to fit them.
+function growToFit(node) {
+  const [width, height] = node.computeSize();
+  if (node.size[0] >= width && node.size[1] >= height) return;
+  node.setSize([Math.max(node.size[0], width), Math.max(node.size[1], height)]);
 }
 
 function show(node, status) {
@@ -58,6 +78,7 @@ function show(node, status) {
   box.style.color = COLOURS[status.kind];
   box.title = status.text;
   box.dataset.kind = status.kind;
+  growToFit(node);
   node.graph?.setDirtyCanvas(true, false);
 }
 
@@ -142,7 +163,9 @@ app.registerExtension({
     const onConfigure = nodeType.prototype.onConfigure;
     nodeType.prototype.onConfigure = function () {
       const result = onConfigure?.apply(this, arguments);
-      if (this.tempoScheduleWidget) scheduleIfChanged(this);
+      if (!this.tempoScheduleWidget) return result;
+      growToFit(this);
+      scheduleIfChanged(this);
       return result;
     };
   },

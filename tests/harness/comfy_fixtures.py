@@ -28,10 +28,17 @@ def models_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def comfy(tmp_path_factory, models_dir):
+def comfy_args():
+    """Extra arguments of the ComfyUI command line; the browser tier's conftest serves each frontend with them."""
+    return ()
+
+
+@pytest.fixture(scope="session")
+def comfy(tmp_path_factory, models_dir, comfy_args):
     os.makedirs(ARTIFACTS, exist_ok=True)
     base = str(tmp_path_factory.mktemp("comfy"))
-    instance = comfy_server.start(base, models_dir, os.path.join(ARTIFACTS, f"server-{os.getpid()}.log"))
+    log = os.path.join(ARTIFACTS, f"server-{os.getpid()}-{os.path.basename(base)}.log")
+    instance = comfy_server.start(base, models_dir, log, comfy_args)
     yield instance
     instance.stop()
 

@@ -1,7 +1,8 @@
 """The ComfyUI frontend in Debian's chromium (headless, loopback only), driven by Playwright."""
+import time
 from contextlib import contextmanager
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import TimeoutError, sync_playwright
 
 # Without the background-networking flags chromium keeps reaching for Google's hosts, which this machine refuses.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -28,3 +29,41 @@ def open_frontend(url, init_script=None):
             yield page
         finally:
             browser.close()
+
+
+def double_click(page, x, y):
+    """A double click at page position (x, y) whose two clicks are 50 ms apart by their event timestamps. The
+    canvas tells a double click by the time between the two presses; Playwright's dblclick stamps each press when
+    the busy browser takes it, which on a loaded machine can be more than the 300 ms the canvas allows."""
+    cdp = page.context.new_cdp_session(page)
+    start = time.time()
+    steps = [("mousePressed", 1), ("mouseReleased", 1), ("mousePressed", 2), ("mouseReleased", 2)]
+    for i, (kind, count) in enumerate(steps):
+        cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left", "clickCount": count,
+                                              "buttons": int(kind == "mousePressed"), "timestamp": start + i * 0.025})
+    cdp.detach()
+
+
+OPEN_DIALOGS = "() => [...document.querySelectorAll('[role=dialog], .p-dialog')].filter((d) => d.checkVisibility())"
+
+
+def close_dialogs(page):
+    """Closes what a test left open (dialogs, the node search box) as a user does: Escape, or where a dialog does
+    not take it (1.32's template browser), a click on the dimmed page beside it."""
+    for _ in range(5):
+        count = page.evaluate(f"({OPEN_DIALOGS})().length")
+        if not count:
+            return
+        page.keyboard.press("Escape")
+        fewer = f"(count) => ({OPEN_DIALOGS})().length < count"
+        try:
+            page.wait_for_function(fewer, arg=count, timeout=2_000)
+        except TimeoutError:
+            page.mouse.click(3, page.viewport_size["height"] - 3)
+            page.wait_for_function(fewer, arg=count, timeout=5_000)
+    raise AssertionError("dialogs keep opening")
+
+
+def next_frame(page):
+    """Waits until the page has drawn twice, so that what was just changed is on screen."""
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
