@@ -8,7 +8,8 @@ import folder_paths
 import torch
 
 from ..motion.errors import MotionModelError
-from .motion_model import register_folder, resolve
+from .files import model_file
+from .motion_model import register_folder
 from .sparse_control import load_sparsectrl
 
 register_folder("controlnet", "controlnet")  # where users keep SparseCtrl files, beside their image ControlNets
@@ -30,7 +31,7 @@ class LoadSparseCtrl:
                    "(scribble) at a few frames guide the whole clip.")
 
     def load(self, sparsectrl_name):
-        path = resolve("controlnet", sparsectrl_name)
+        path = model_file(("controlnet",), sparsectrl_name, "sparsectrl_name")
         key = (os.path.realpath(path), os.path.getmtime(path))
         control = _loaded.get(key)
         if control is None:
