@@ -1,4 +1,4 @@
-"""Time and peak memory a SparseCtrl RGB adds per sampling step next to a plain ControlNet, both sized for the
+"""CPU time and peak memory a SparseCtrl RGB adds per sampling step next to a plain ControlNet, both sized for the
 fixture SD1.5 UNet (320 channels), applied with the stock ControlNetApplyAdvanced to the same clip with the v2
 fixture motion model; also the VAE encodes the windowed RGB hint costs.
 
@@ -22,8 +22,11 @@ VARIANTS = ("none", "controlnet", "sparsectrl")
 
 
 def reset_peak():
+    """VmHWM back to the current RSS, which it returns (MiB): the sampling peak is its own."""
     with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # VmHWM back to the current RSS: the sampling peak is its own
+        f.write("5")
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
 
 
 def conditioning(variant, clip, vae, frames, size):
@@ -57,11 +60,11 @@ def measure(variant, frames, size, steps, context):
     windows = dict(context_length=context, context_overlap=context // 4) if context else None
     sample(model, positive, negative, frames, size, 1, windows)  # warm-up: lazy loads, allocator growth
     encodes.clear()
-    before = peak_rss_mib()
-    reset_peak()
-    start = time.perf_counter()
+    before = reset_peak()
+    # CPU time of this process, not wall time: the machine is shared, and other load stretches wall time unevenly
+    start = time.process_time()
     sample(model, positive, negative, frames, size, steps, windows)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     print(json.dumps({"variant": variant, "step_s": seconds / steps, "added_peak_mib": peak_rss_mib() - before,
                       "vae_encodes": len(encodes), "frames_encoded": sum(encodes)}))
 
@@ -88,12 +91,12 @@ def main():
           + ", CPU; each variant in its own process")
     for variant in VARIANTS:
         v = r[variant]
-        print(f"  {variant:>10}: {v['step_s']:.2f} s/step, sampling peak RSS +{v['added_peak_mib']:.0f} MiB, "
+        print(f"  {variant:>10}: {v['step_s']:.2f} CPU s/step, sampling peak RSS +{v['added_peak_mib']:.0f} MiB, "
               f"{v['vae_encodes']} VAE encodes of {v['frames_encoded']} frames in {args.steps} steps")
     added = {variant: (r[variant]["step_s"] - r["none"]["step_s"],
                        r[variant]["added_peak_mib"] - r["none"]["added_peak_mib"]) for variant in VARIANTS[1:]}
     for variant, (seconds, mib) in added.items():
-        print(f"  {variant} adds {seconds:.2f} s/step ({seconds / r['none']['step_s']:.2f}x the UNet step) and "
+        print(f"  {variant} adds {seconds:.2f} CPU s/step ({seconds / r['none']['step_s']:.2f}x the UNet step) and "
               f"{mib:.0f} MiB peak")
     (cn_s, cn_mib), (sc_s, sc_mib) = added["controlnet"], added["sparsectrl"]
     print(f"SparseCtrl / ControlNet per step: time {sc_s / cn_s:.2f}x, added peak memory "
