@@ -27,6 +27,7 @@ import torch
 
 from ..motion.context import check_settings, context_windows
 from ..motion.per_frame import CHUNK_FRAMES
+from .encoded_hints import EncodedHints
 
 FUSE_METHODS = ["pyramid", "flat", "overlap-linear", "relative"]
 # ControlBase attributes that hold a hint and what the control computed from it for the current batch.
@@ -65,6 +66,7 @@ class TempoContextHandler(cw.IndexListContextHandler):
         self._resized_bytes = 0
         self.slice_budget = 256 * 2 ** 20  # bytes of sliced tensors kept for reuse; more are rebuilt when needed
         self.stats = collections.Counter()
+        self._encoded_hints = EncodedHints()
 
     # ---- which windows ---------------------------------------------------------------------------------------
 
@@ -146,10 +148,13 @@ class TempoContextHandler(cw.IndexListContextHandler):
             for attr in HINT_CACHES:
                 if hasattr(control, attr):
                     setattr(control, attr, None)  # recomputed from the window's hint
+            if hasattr(control, "cond_hint"):
+                control.cond_hint = self._encoded_hints.known(control, hint, window.index_list)
         try:
             yield
         finally:
             for control, state in saved:
+                self._encoded_hints.keep(control, state["cond_hint_original"], window.index_list)
                 for attr, value in state.items():
                     setattr(control, attr, value)
 

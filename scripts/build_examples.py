@@ -255,6 +255,34 @@ def seamless_loop():
                "Models: mm_sd_v15_v2.ckpt, film_net_fp32.pt in models/frame_interpolation.")
 
 
+def sparsectrl_keyframes():
+    g = Graph()
+    model, _, vae, positive, negative = base(g, motion="v3_sd15_mm.ckpt", lora=(models.ADAPTER, 1.0))
+    first = g.add("LoadImage", image="start_frame.png")
+    last = g.add("LoadImage", image="end_frame.png")
+    keyframes = g.add("ImageBatch", image1=out(first), image2=out(last))
+    sparsectrl = g.add("TempoLoadSparseCtrl", sparsectrl_name=models.SPARSECTRL_RGB)
+    placed = g.add("TempoSparseKeyframes", sparsectrl=out(sparsectrl), images=out(keyframes), indices="0, -1",
+                   frames=64)
+    applied = g.add("ControlNetApplyAdvanced", positive=positive, negative=negative, control_net=out(placed),
+                    image=out(placed, 1), strength=1.0, start_percent=0.0, end_percent=1.0, vae=vae)
+    latent = g.add("EmptyLatentImage", width=512, height=512, batch_size=64)
+    sampled = windows(g, model, out(applied, 0), out(applied, 1), out(latent))
+    video(g, out(g.add("VAEDecode", samples=out(sampled), vae=vae)), "sparsectrl_keyframes")
+    return g, ("SparseCtrl: 64 frames from a first and a last keyframe (AnimateDiff v3)",
+               "AnimateDiff v3 with its two companion files: the domain adapter, an image-model LoRA applied with "
+               "the stock LoRA loader before Load Motion Module, and SparseCtrl RGB, a ControlNet that takes "
+               "keyframe images at a few frames and spreads them across the clip with its own motion modules.\n\n"
+               "Sparse Keyframes puts the two images at frames 0 and -1 (the last) of 64 and masks the other frames "
+               "out; the stock Apply ControlNet node applies it (strength, start/end percent) and needs the VAE, "
+               "because SparseCtrl RGB reads VAE latents. Context Window Sampler gives each 16-frame window its own "
+               "frames' keyframes; a window with none gets an empty mask, as in the original pipeline. Keep "
+               "frames equal to the latent batch size. Indices like '0, 16, 32, -1' place more keyframes.\n\n"
+               "Models: v3_sd15_mm.ckpt in models/animatediff_models, v3_sd15_adapter.ckpt in models/loras, "
+               "v3_sd15_sparsectrl_rgb.ckpt in models/controlnet. Images: start_frame.png and end_frame.png in "
+               "ComfyUI's input folder (or the upload buttons).")
+
+
 EXAMPLES = {
     "txt2vid": txt2vid,
     "long_clip_context_windows": long_clip,
@@ -267,6 +295,7 @@ EXAMPLES = {
     "lightning_4step": lightning,
     "film_x4_gif": film_x4_gif,
     "seamless_loop": seamless_loop,
+    "sparsectrl_keyframes": sparsectrl_keyframes,
 }
 
 

@@ -52,6 +52,9 @@ PER_EXAMPLE = {
     "film_x4_gif": {"EmptyLatentImage": {"batch_size": 4}},
     "seamless_loop": {"EmptyLatentImage": {"batch_size": 8},
                       "TempoContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
+    # keyframes on frames 0 and 9: windows of 4 (overlap 1) over 10 frames leave the middle ones without a keyframe
+    "sparsectrl_keyframes": {"EmptyLatentImage": {"batch_size": 10}, "TempoSparseKeyframes": {"frames": 10},
+                             "TempoContextWindowSampler": {"context_length": 4, "context_overlap": 1}},
 }
 
 

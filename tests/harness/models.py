@@ -160,6 +160,24 @@ def lcm_lora_path():
     return _cached("lora-sd15-attn-320.safetensors", _in_host("example_files.write_sd15_lora"))
 
 
+ADAPTER = "v3_sd15_adapter.ckpt"  # AnimateDiff v3's domain adapter: an image-model LoRA in models/loras
+SPARSECTRL_RGB = "v3_sd15_sparsectrl_rgb.ckpt"
+
+
+def adapter_path():
+    return _cached("v3-adapter-sd15-320.ckpt", _in_host("example_files.write_v3_adapter"))
+
+
+def sparsectrl_rgb_path():
+    def build(path):
+        import sparsectrl_files
+        import torch
+
+        sd = sparsectrl_files.make_state_dict("rgb", channels=320, dtype=torch.float16)
+        sparsectrl_files.write_file(sd, path)
+    return _cached("sparsectrl-rgb-320.ckpt", build)
+
+
 def link_film(models_dir):
     """FILM's file and RIFE's, in the folders users keep them in."""
     import film_files
@@ -179,6 +197,8 @@ def populate_examples(models_dir, sdxl=True):
         _link(lightning_path(name), models_dir, "animatediff_models", name)
     _link(controlnet_path(), models_dir, "controlnet", CONTROLNET)
     _link(lcm_lora_path(), models_dir, "loras", LCM_LORA)
+    _link(adapter_path(), models_dir, "loras", ADAPTER)
+    _link(sparsectrl_rgb_path(), models_dir, "controlnet", SPARSECTRL_RGB)
     link_film(models_dir)
     if sdxl:
         _link(sdxl_checkpoint_path(), models_dir, "checkpoints", SDXL_CHECKPOINT)

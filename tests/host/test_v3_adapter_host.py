@@ -3,30 +3,10 @@
 alpha; AnimateDiff merges W + alpha * up @ down) are among those comfy/lora.py maps, so no Tempo loader is needed."""
 import comfy.lora
 import comfy.sd
-import comfy.utils
 import pytest
 import torch
 
-from checkpoints import UNET
-
-PROJECTIONS = {"to_q": "to_q", "to_k": "to_k", "to_v": "to_v", "to_out": "to_out.0"}
-
-
-def adapter_state_dict(rank=4, seed=0):
-    """Seeded random adapter in the released layout, for every attention layer of the fixture SD1.5 UNet."""
-    generator = torch.Generator().manual_seed(seed)
-    diffusers = comfy.utils.unet_to_diffusers(UNET)
-    sd, targets = {}, {}
-    for name, ldm in diffusers.items():
-        for projection, layer in PROJECTIONS.items():
-            if name.endswith(f".attn1.{layer}.weight") or name.endswith(f".attn2.{layer}.weight"):
-                prefix = name[:-len(f"{layer}.weight")] + f"processor.{projection}_lora."
-                c_out = 320
-                c_in = 768 if ".attn2." in name and projection in ("to_k", "to_v") else 320
-                sd[prefix + "down.weight"] = torch.randn(rank, c_in, generator=generator) / 10
-                sd[prefix + "up.weight"] = torch.randn(c_out, rank, generator=generator) / 10
-                targets[prefix] = "diffusion_model." + ldm
-    return sd, targets
+from example_files import adapter_state_dict
 
 
 @pytest.mark.parametrize("strength", [1.0, 0.5])

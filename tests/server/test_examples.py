@@ -48,7 +48,7 @@ def timings():
 def test_every_issue_example_is_there():
     assert set(EXAMPLES) >= {"txt2vid", "long_clip_context_windows", "prompt_travel", "motion_lora",
                              "img2img_start_end", "vid2vid_controlnet", "sdxl", "animatelcm", "lightning_4step",
-                             "film_x4_gif", "seamless_loop"}
+                             "film_x4_gif", "seamless_loop", "sparsectrl_keyframes"}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
