@@ -23,6 +23,18 @@ def checkpoint():
     return model, clip, vae
 
 
+@pytest.fixture(scope="module", params=["fp32", "bf16", "fp16", "fp8"])
+def precision_checkpoint(request):
+    """(precision name, model, clip, vae) of the fixture checkpoint loaded while the host computes in that
+    precision (see tests/harness/half_precision.py); the host stays in it for the module's tests."""
+    import half_precision
+    import models
+
+    with half_precision.computing_in(request.param):
+        model, clip, vae, _ = comfy.sd.load_checkpoint_guess_config(models.checkpoint_path())
+        yield request.param, model, clip, vae
+
+
 @pytest.fixture(scope="session")
 def sdxl_unet():
     import models
