@@ -12,10 +12,10 @@ def conditioning(clip, text):
     return clip.encode_from_tokens_scheduled(clip.tokenize(text))
 
 
-def sample(model, clip, frames=FRAMES, seed=3, steps=2, latent=None):
+def sample(model, clip, frames=FRAMES, seed=3, steps=2, latent=None, cfg=5.0):
     latent = torch.zeros(frames, 4, 8, 8) if latent is None else latent
     noise = comfy.sample.prepare_noise(latent, seed)
-    return comfy.sample.sample(model, noise, steps, 5.0, "euler", "normal", conditioning(clip, "a boat"),
+    return comfy.sample.sample(model, noise, steps, cfg, "euler", "normal", conditioning(clip, "a boat"),
                                conditioning(clip, "blurry"), latent, denoise=1.0, seed=seed)
 
 
