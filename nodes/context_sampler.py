@@ -14,8 +14,9 @@ import torch
 
 from comfy.sampler_helpers import convert_cond
 
-from ..motion.context import SCHEDULES, frame_noise
-from ..motion.context import freenoise as free_noise
+from ..sampling.noise import frame_noise
+from ..sampling.noise import freenoise as free_noise
+from ..sampling.windows import SCHEDULES
 from ..motion.frame_counts import check_conds
 from .context_windows import FUSE_METHODS, TempoContextHandler
 from .image_guides import SETTINGS, apply_guides

@@ -1,7 +1,7 @@
 """Tempo's context-window handler: the host's IndexListContextHandler (comfy.context_windows, installed as
 model_options["context_handler"]) extended where it falls short for AnimateDiff clips:
 
-- window lists from motion.context (the host's uniform/looped lists repeat frames or index past the clip when
+- window lists from sampling.windows (the host's uniform/looped lists repeat frames or index past the clip when
   context_stride > 1);
 - per-frame conditioning sliced per window inside model_conds too (the host slices top-level tensors only, so a
   prompt schedule's cross-attention and SDXL's pooled/size vector `y` would give every window the first frames'
@@ -25,7 +25,7 @@ import comfy.patcher_extension
 import comfy.samplers
 import torch
 
-from ..motion.context import check_settings, context_windows
+from ..sampling.windows import check_settings, context_windows, step_at
 from ..motion.per_frame import CHUNK_FRAMES
 
 FUSE_METHODS = ["pyramid", "flat", "overlap-linear", "relative"]
@@ -78,12 +78,7 @@ class TempoContextHandler(cw.IndexListContextHandler):
 
     def set_step(self, timestep, model_options):
         sigmas = model_options["transformer_options"]["sample_sigmas"].flatten().tolist()
-        t = float(timestep.flatten()[0])
-        step = 0
-        for i, sigma in enumerate(sigmas[:-1]):
-            if sigma >= t * (1 - 1e-4) - 1e-8:
-                step = i
-        self._step = step
+        self._step = step_at(sigmas, float(timestep.flatten()[0]))
 
     # ---- per-window conditioning -----------------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
-"""motion/context.py: window lists for every schedule, per-frame noise, FreeNoise, the guidance curve."""
+"""sampling/: window lists for every schedule, per-frame noise, FreeNoise, the guidance curve."""
 import itertools
 
 import pytest
 import torch
 
-from motion.context import (SCHEDULES, ContextError, context_windows, frame_noise, freenoise, guide_noise,
-                            guide_weights, guided_latent, keep_curve, step_fraction)
+from sampling.guides import guide_noise, guide_weights, guided_latent, keep_curve
+from sampling.noise import frame_noise, freenoise
+from sampling.windows import SCHEDULES, ContextError, context_windows, step_fraction
 
 SETTINGS = list(itertools.product(
     SCHEDULES, [1, 2, 5, 8, 9, 16, 17, 24, 31, 64], [4, 8, 16], [0, 1, 2, 3], [1, 2, 3], [False, True], range(5)))
