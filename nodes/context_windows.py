@@ -25,7 +25,7 @@ import comfy.patcher_extension
 import comfy.samplers
 import torch
 
-from ..sampling.windows import check_settings, context_windows, step_at
+from ..sampling.windows import check_settings, context_windows, step_at, windows_per_call
 from ..motion.per_frame import CHUNK_FRAMES
 
 FUSE_METHODS = ["pyramid", "flat", "overlap-linear", "relative"]
@@ -215,14 +215,8 @@ class TempoContextHandler(cw.IndexListContextHandler):
         chunks = sum(1 for c in conds if c)
         free = comfy.model_management.get_free_memory(device)
         per_window = [self.context_length * chunks] + list(x_in.shape[1:])
-        best = 1
-        for k in range(2, min(len(windows), 16) + 1):
-            shape = [per_window[0] * k] + per_window[1:]
-            if model.memory_required(shape) * 1.5 < free:
-                best = k
-            else:
-                break
-        return best
+        return windows_per_call(len(windows),
+                                lambda k: model.memory_required([per_window[0] * k] + per_window[1:]) * 1.5 < free)
 
     def _batchable(self, conds, model_options):
         if comfy.patcher_extension.get_all_wrappers(comfy.patcher_extension.WrappersMP.CALC_COND_BATCH,

@@ -96,3 +96,14 @@ def step_at(sigmas, sigma):
         if s >= sigma * (1 - 1e-4) - 1e-8:
             step = i
     return step
+
+
+def windows_per_call(windows, fits, most=16):
+    """How many windows to sample in one model call: the largest k (up to `most`) for which fits(k) holds, each k
+    tried in turn from 2 (a call of k windows needs more memory than one of k - 1); at least 1."""
+    best = 1
+    for k in range(2, min(windows, most) + 1):
+        if not fits(k):
+            break
+        best = k
+    return best
