@@ -25,7 +25,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     model, clip, _ = setup()
-    from tempo.motion.context import context_windows
+    from tempo.sampling.windows import context_windows
 
     positive = clip.encode_from_tokens_scheduled(clip.tokenize("a paper boat on a pond"))
     negative = clip.encode_from_tokens_scheduled(clip.tokenize("blurry"))

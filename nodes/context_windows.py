@@ -1,7 +1,7 @@
 """Tempo's context-window handler: the host's IndexListContextHandler (comfy.context_windows, installed as
 model_options["context_handler"]) extended where it falls short for AnimateDiff clips:
 
-- window lists from motion.context (the host's uniform/looped lists repeat frames or index past the clip when
+- window lists from sampling.windows (the host's uniform/looped lists repeat frames or index past the clip when
   context_stride > 1);
 - per-frame conditioning sliced per window inside model_conds too (the host slices top-level tensors only, so a
   prompt schedule's cross-attention and SDXL's pooled/size vector `y` would give every window the first frames'
@@ -25,7 +25,7 @@ import comfy.patcher_extension
 import comfy.samplers
 import torch
 
-from ..motion.context import check_settings, context_windows
+from ..sampling.windows import check_settings, context_windows, step_at, windows_per_call
 from ..motion.per_frame import CHUNK_FRAMES
 from .encoded_hints import EncodedHints
 
@@ -80,12 +80,7 @@ class TempoContextHandler(cw.IndexListContextHandler):
 
     def set_step(self, timestep, model_options):
         sigmas = model_options["transformer_options"]["sample_sigmas"].flatten().tolist()
-        t = float(timestep.flatten()[0])
-        step = 0
-        for i, sigma in enumerate(sigmas[:-1]):
-            if sigma >= t * (1 - 1e-4) - 1e-8:
-                step = i
-        self._step = step
+        self._step = step_at(sigmas, float(timestep.flatten()[0]))
 
     # ---- per-window conditioning -----------------------------------------------------------------------------
 
@@ -225,14 +220,8 @@ class TempoContextHandler(cw.IndexListContextHandler):
         chunks = sum(1 for c in conds if c)
         free = comfy.model_management.get_free_memory(device)
         per_window = [self.context_length * chunks] + list(x_in.shape[1:])
-        best = 1
-        for k in range(2, min(len(windows), 16) + 1):
-            shape = [per_window[0] * k] + per_window[1:]
-            if model.memory_required(shape) * 1.5 < free:
-                best = k
-            else:
-                break
-        return best
+        return windows_per_call(len(windows),
+                                lambda k: model.memory_required([per_window[0] * k] + per_window[1:]) * 1.5 < free)
 
     def _batchable(self, conds, model_options):
         if comfy.patcher_extension.get_all_wrappers(comfy.patcher_extension.WrappersMP.CALC_COND_BATCH,

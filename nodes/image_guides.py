@@ -1,10 +1,10 @@
 """Image Guides (Tempo): the A1111 AnimateDiff extension's img2img start/end frames for any sampler. The blend
-itself is motion.context.guided_latent; Context Window Sampler runs the same code through apply_guides."""
+itself is sampling.guides.guided_latent; Context Window Sampler runs the same code through apply_guides."""
 import comfy.sample
 import comfy.utils
 import torch
 
-from ..motion.context import guide_noise, guided_latent
+from ..sampling.guides import guide_noise, guided_latent
 
 SETTINGS = {
     "latent_power": ("FLOAT", {"default": 1.0, "min": 0.1, "max": 10.0, "step": 0.1,

@@ -6,8 +6,8 @@ behave as in CLIPTextEncode.
 """
 import torch
 
-from ..motion.blend import METHODS, blend, common_length, pad_tokens
-from ..motion.prompt_schedule import parse_schedule
+from ..prompts.blend import METHODS, blend, common_length, pad_tokens
+from ..prompts.schedule import parse_schedule
 
 EXAMPLE = '"0": "a paper boat on a calm pond",\n"8": "a paper boat in heavy rain",\n'
 

@@ -11,7 +11,7 @@ import sys
 
 from aiohttp import web
 
-from ..motion.prompt_schedule import ScheduleError, parse_schedule
+from ..prompts.schedule import ScheduleError, parse_schedule
 
 VALIDATE_PATH = "/tempo/prompt_schedule/validate"
 MAX_TEXT = 1_000_000  # characters; a schedule is a few lines, this only bounds the work one request can ask for

@@ -9,7 +9,8 @@ import torch
 
 import motion_files
 from tempo.motion import load_motion_module
-from tempo.motion.context import frame_noise, freenoise, guide_noise
+from tempo.sampling.guides import guide_noise
+from tempo.sampling.noise import frame_noise, freenoise
 from tempo.motion.patch import MotionSettings, attach
 from tempo.nodes.context_sampler import ContextWindowSampler
 from tempo.nodes.context_windows import TempoContextHandler, TempoWindow

@@ -3,7 +3,7 @@ import nodes as comfy_nodes
 import torch
 
 from tempo.nodes.prompt_schedule import PromptEncoder, PromptSchedule, scheduled_conditioning
-from tempo.motion.prompt_schedule import parse_schedule
+from tempo.prompts.schedule import parse_schedule
 
 
 def clip_text_encode(clip, text):

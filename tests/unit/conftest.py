@@ -1,4 +1,4 @@
-"""Unit tier: the core packages (motion/, interp/) as plain PyTorch, with no ComfyUI in the process."""
+"""Unit tier: the core packages (motion/, sampling/, prompts/, interp/, media/) as plain PyTorch, with no ComfyUI in the process."""
 import os
 import sys
 

@@ -1,11 +1,13 @@
-"""motion/context.py: window lists for every schedule, per-frame noise, FreeNoise, the guidance curve."""
+"""sampling/: window lists for every schedule, per-frame noise, FreeNoise, the guidance curve."""
 import itertools
 
 import pytest
 import torch
 
-from motion.context import (SCHEDULES, ContextError, context_windows, frame_noise, freenoise, guide_noise,
-                            guide_weights, guided_latent, keep_curve, step_fraction)
+from sampling.guides import guide_noise, guide_weights, guided_latent, keep_curve
+from sampling.noise import frame_noise, freenoise
+from sampling.windows import (SCHEDULES, ContextError, context_windows, step_at, step_fraction,
+                              windows_per_call)
 
 SETTINGS = list(itertools.product(
     SCHEDULES, [1, 2, 5, 8, 9, 16, 17, 24, 31, 64], [4, 8, 16], [0, 1, 2, 3], [1, 2, 3], [False, True], range(5)))
@@ -86,6 +88,18 @@ def test_step_fraction_spreads_evenly():
 
 
 # ---- noise ---------------------------------------------------------------------------------------------------
+
+def test_step_at_counts_calls_between_two_sigmas_as_the_step_they_are_in():
+    sigmas = [14.6, 7.0, 3.0, 1.0, 0.0]
+    assert [step_at(sigmas, s) for s in (14.6, 7.0, 5.0, 3.0, 2.9, 1.0, 0.5)] == [0, 1, 1, 2, 2, 3, 3]
+
+
+def test_windows_per_call_is_the_largest_count_that_fits():
+    assert windows_per_call(10, lambda k: k <= 3) == 3
+    assert windows_per_call(2, lambda k: True) == 2
+    assert windows_per_call(40, lambda k: True) == 16
+    assert windows_per_call(10, lambda k: False) == 1
+
 
 def test_frame_noise_depends_only_on_seed_and_frame_index():
     short = frame_noise(3, (4, 5, 7), frames=4)  # 140 values per frame, not a multiple of 16

@@ -1,11 +1,11 @@
-"""motion/prompt_schedule.py and motion/blend.py: every syntax, every error, and the blend arithmetic."""
+"""prompts/schedule.py and prompts/blend.py: every syntax, every error, and the blend arithmetic."""
 import math
 
 import pytest
 import torch
 
-from motion.blend import blend, common_length, pad_tokens, slerp
-from motion.prompt_schedule import ScheduleError, join_prompt, parse_schedule
+from prompts.blend import blend, common_length, pad_tokens, slerp
+from prompts.schedule import ScheduleError, join_prompt, parse_schedule
 
 
 def by_prompt(schedule, frame):

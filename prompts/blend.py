@@ -1,7 +1,7 @@
 """Per-frame blends of encoded prompts: linear (a weighted sum, truly linear in the weights) or spherical.
 
 `encoded` holds one row per distinct prompt (P, ...); `frames` lists, per frame, (prompt index, weight) pairs as
-motion.prompt_schedule.Schedule.frames does. The result has one row per frame (F, ...).
+prompts.schedule.Schedule.frames does. The result has one row per frame (F, ...).
 """
 import math
 
