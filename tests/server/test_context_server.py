@@ -165,3 +165,23 @@ def test_stock_controlnet_apply_works_inside_windows(comfy, controlnet_name):
     assert len(in_windows) == frames
     assert np.abs(reference - without).mean() > 1.0  # the ControlNet changes the frames
     assert np.abs(in_windows - reference).max() <= 2
+
+
+def test_freeinit_over_http_with_windows_and_freenoise(comfy):
+    """FreeInit's inputs reach the sampler through the API: one iteration is the sampler without them, bit for bit;
+    a second pass (re-initialised noise) gives another clip of the same length."""
+    frames = 12
+    g = Graph()
+    ckpt, latent = base(g, frames)
+    model = out(g.add("TempoLoadMotionModule", model=out(ckpt), model_name=MOTION, motion_scale=1.0, effect=1.0,
+                      beta_schedule="auto"))
+    prompts = plain(g, ckpt, "a paper boat on a pond")
+    options = dict(context_schedule="static", freenoise=True, windows_per_batch=2)
+    save(g, ckpt, windowed(g, model, *prompts, latent, **options), "without")
+    save(g, ckpt, windowed(g, model, *prompts, latent, freeinit_iterations=1, **options), "once")
+    save(g, ckpt, windowed(g, model, *prompts, latent, freeinit_iterations=2, freeinit_filter="gaussian",
+                           **options), "twice")
+    images = run(comfy, g)
+    assert len(images["twice"]) == frames
+    assert np.array_equal(images["once"], images["without"])
+    assert not np.array_equal(images["twice"], images["once"])
