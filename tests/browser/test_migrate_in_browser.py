@@ -11,15 +11,12 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from comfy_fixtures import ARTIFACTS
-from example_runs import write_inputs
 from frontend import open_frontend
-import models
 from workflow import to_api
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
 import peer_workflows  # noqa: E402
 
-SETTINGS = {"Comfy.TutorialCompleted": True, "Comfy.Minimap.Visible": False}
 INIT_SCRIPT = "localStorage.setItem('vueNodesBannerDismissed', 'true')"
 OFFER = "#tempo-migrate-offer button:has-text('Convert to Tempo')"
 DROP = """([data, name, type]) => {
@@ -43,15 +40,6 @@ Negative prompt: blurry
 Steps: 2, Sampler: Euler a, CFG scale: 7, Seed: 3, Size: 64x64, Model: v1-5-pruned-emaonly, AnimateDiff: "model: \
 mm_sd_v15_v2.ckpt, video_length: 6, fps: 8, loop_number: 0, closed_loop: N, batch_size: 4, stride: 1, overlap: 1, \
 interp: Off, interp_x: 10\""""
-
-
-@pytest.fixture(scope="module")
-def object_info(comfy, models_dir):
-    models.populate_examples(models_dir)
-    write_inputs(os.path.join(comfy.base, "input"))
-    for setting, value in SETTINGS.items():
-        comfy.request(f"/settings/{setting}", value)
-    return comfy.get_json("/object_info")
 
 
 @pytest.fixture(scope="module")

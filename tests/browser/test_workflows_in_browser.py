@@ -8,16 +8,14 @@ import os
 import pytest
 from PIL import Image
 from comfy_fixtures import ARTIFACTS
-from example_runs import EXAMPLES, load_example, write_inputs
+from example_runs import EXAMPLES, load_example
 from frontend import OPEN_DIALOGS, close_dialogs, double_click, next_frame, open_frontend
 from graphs import Graph, out
-import models
 from ui_workflow import to_ui
 from workflow import to_api
 
 # A returning user: no first-run template dialog, no banner, no minimap over the canvas; full node detail at
 # every zoom, so the screenshots of whole workflows stay readable.
-SETTINGS = {"Comfy.TutorialCompleted": True, "Comfy.Minimap.Visible": False, "LiteGraph.Canvas.MinFontSizeForLOD": 0}
 INIT_SCRIPT = "localStorage.setItem('vueNodesBannerDismissed', 'true')"
 
 # JS helpers put on window.tempoTest once the page is up.
@@ -64,15 +62,6 @@ def pack_errors(page):
     return [m for m in page.console_messages
             if m[0] in ("error", "pageerror") and "tempo" in (m[1] + m[2]).lower()
             and not m[2].startswith("https://api.comfy.org/")]
-
-
-@pytest.fixture(scope="module")
-def object_info(comfy, models_dir):
-    models.populate_examples(models_dir)
-    write_inputs(os.path.join(comfy.base, "input"))
-    for setting, value in SETTINGS.items():
-        comfy.request(f"/settings/{setting}", value)
-    return comfy.get_json("/object_info")
 
 
 @pytest.fixture(scope="module")
