@@ -19,6 +19,7 @@ CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [CHECKOUT, os.path.join(CHECKOUT, "tests", "fixtures")]
 
 import motion_files  # noqa: E402
+from cache import cached  # noqa: E402
 from motion import apply_motion_lora, load_motion_module  # noqa: E402
 
 STRENGTHS = (1.0, -0.6, 0.8)
@@ -39,14 +40,11 @@ def held(model):
 
 
 def lora_file(rank, seed):
-    folder = os.path.join(motion_files.CACHE, "real", "lora")
-    path = os.path.join(folder, f"v2_lora_r{rank}_seed{seed}.ckpt")
-    if not os.path.exists(path):
-        os.makedirs(folder, exist_ok=True)
-        partial = os.path.join(folder, f".{os.getpid()}-{os.path.basename(path)}")
-        sd = motion_files.make_motion_lora_state_dict(rank=rank, seed=seed, dtype=torch.float16)
-        os.replace(motion_files.write_file(sd, partial), path)
-    return path
+    def build(partial):
+        motion_files.write_file(motion_files.make_motion_lora_state_dict(rank=rank, seed=seed, dtype=torch.float16),
+                                partial)
+
+    return cached(f"v2_lora_r{rank}_seed{seed}.ckpt", build, os.path.join(motion_files.CACHE, "real", "lora"))
 
 
 def main():

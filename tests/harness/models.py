@@ -10,8 +10,8 @@ import sys
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 FIXTURES_CODE = os.path.join(os.path.dirname(HARNESS), "fixtures")
-CACHE = os.path.join(os.environ.get("TEMPO_HOME", os.path.expanduser("~/.cache/tempo")), "fixtures")
 sys.path.insert(0, FIXTURES_CODE)
+from cache import cached  # noqa: E402
 
 CHECKPOINT = "v1-5-pruned-emaonly.safetensors"
 # file name users have -> layout in tests/fixtures/motion_files.py
@@ -20,17 +20,6 @@ MOTION_MODELS = {
     "mm_sd_v15.ckpt": "v1",
     "v3_sd15_mm.ckpt": "v3",
 }
-
-
-def _cached(name, build):
-    """Builds a cache entry once, atomically, so parallel test processes never see half a file."""
-    path = os.path.join(CACHE, name)
-    if not os.path.exists(path):
-        os.makedirs(CACHE, exist_ok=True)
-        tmp = os.path.join(CACHE, f".{os.getpid()}-{name}")  # keeps the extension, which picks the format
-        build(tmp)
-        os.replace(tmp, path)
-    return path
 
 
 def _build_checkpoint(sdxl):
@@ -64,21 +53,21 @@ def _build_lora(seed):
 
 
 def checkpoint_path():
-    return _cached("sd15-fixture-v1.safetensors", _build_checkpoint(sdxl=False))
+    return cached("sd15-fixture-v1.safetensors", _build_checkpoint(sdxl=False))
 
 
 def sdxl_unet_path():
-    return _cached("sdxl-unet-fixture-v1.safetensors", _build_checkpoint(sdxl=True))
+    return cached("sdxl-unet-fixture-v1.safetensors", _build_checkpoint(sdxl=True))
 
 
 def motion_path(name):
     layout = MOTION_MODELS[name]
-    return _cached(f"motion-{layout}-320{os.path.splitext(name)[1]}", _build_motion(layout))
+    return cached(f"motion-{layout}-320{os.path.splitext(name)[1]}", _build_motion(layout))
 
 
 def lora_path(name):
     seed = MOTION_LORAS.index(name)
-    return _cached(f"motion-lora-{seed}-320.ckpt", _build_lora(seed))
+    return cached(f"motion-lora-{seed}-320.ckpt", _build_lora(seed))
 
 
 def populate(models_dir):
@@ -139,25 +128,25 @@ def lightning_path(name):
 
         sd = motion_files.make_motion_state_dict("v2", channels=320, seed=1)
         motion_files.write_file(motion_files.diffusers_names(sd) if naming == "diffusers" else sd, path)
-    return _cached(f"motion-lightning-{naming}-320.safetensors", build)
+    return cached(f"motion-lightning-{naming}-320.safetensors", build)
 
 
 def example_motion_path(name):
     layout = EXAMPLE_MOTION_MODELS[name]
-    return _cached(f"motion-{layout}-320{os.path.splitext(name)[1]}", _build_motion(layout))
+    return cached(f"motion-{layout}-320{os.path.splitext(name)[1]}", _build_motion(layout))
 
 
 def sdxl_checkpoint_path():
-    return _cached("sdxl-checkpoint-fixture-v1.safetensors", _in_host("example_files.write_sdxl_checkpoint"))
+    return cached("sdxl-checkpoint-fixture-v1.safetensors", _in_host("example_files.write_sdxl_checkpoint"))
 
 
 def controlnet_path():
     # The same cache entry tests/server/test_context_server.py builds (one generator: controlnet_fixture.py).
-    return _cached("controlnet-sd15-320.safetensors", _in_host("controlnet_fixture.write"))
+    return cached("controlnet-sd15-320.safetensors", _in_host("controlnet_fixture.write"))
 
 
 def lcm_lora_path():
-    return _cached("lora-sd15-attn-320.safetensors", _in_host("example_files.write_sd15_lora"))
+    return cached("lora-sd15-attn-320.safetensors", _in_host("example_files.write_sd15_lora"))
 
 
 ADAPTER = "v3_sd15_adapter.ckpt"  # AnimateDiff v3's domain adapter: an image-model LoRA in models/loras
@@ -165,7 +154,7 @@ SPARSECTRL_RGB = "v3_sd15_sparsectrl_rgb.ckpt"
 
 
 def adapter_path():
-    return _cached("v3-adapter-sd15-320.ckpt", _in_host("example_files.write_v3_adapter"))
+    return cached("v3-adapter-sd15-320.ckpt", _in_host("example_files.write_v3_adapter"))
 
 
 def sparsectrl_rgb_path():
@@ -175,7 +164,7 @@ def sparsectrl_rgb_path():
 
         sd = sparsectrl_files.make_state_dict("rgb", channels=320, dtype=torch.float16)
         sparsectrl_files.write_file(sd, path)
-    return _cached("sparsectrl-rgb-320.ckpt", build)
+    return cached("sparsectrl-rgb-320.ckpt", build)
 
 
 def link_film(models_dir):
