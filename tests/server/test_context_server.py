@@ -1,7 +1,6 @@
 """PromptSchedule and ContextWindowSampler through a real server, driven over HTTP like the frontend does."""
 import io
 import os
-import subprocess
 
 import numpy as np
 import pytest
@@ -128,14 +127,7 @@ def test_count_mismatch_is_an_error_over_http(comfy, sampler):
 
 @pytest.fixture(scope="module")
 def controlnet_name(models_dir):
-    def build(path):
-        harness = os.path.dirname(os.path.abspath(models.__file__))
-        code = ("import sys; path = sys.argv[3]; sys.path[:0] = sys.argv[1:3]; import comfy_host; "
-                "comfy_host.prepare(); import controlnet_fixture; controlnet_fixture.write(path)")
-        subprocess.run([os.environ["TEMPO_PYTHON"], "-c", code, harness, models.FIXTURES_CODE, path], check=True,
-                       cwd=os.environ["TEMPO_COMFYUI"], stdout=subprocess.DEVNULL)
-
-    path = models._cached("controlnet-sd15-320.safetensors", build)
+    path = models.controlnet_path()
     folder = os.path.join(models_dir, "controlnet")
     os.makedirs(folder, exist_ok=True)
     link = os.path.join(folder, "control_sd15_fixture.safetensors")
