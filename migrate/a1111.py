@@ -6,6 +6,7 @@ overlap: ..., interp: ..., interp_x: ..." (older versions wrote the pairs unquot
 The extension samples in looped uniform windows of batch_size frames and averages them (flat)."""
 import re
 
+from .interpolation import FILM_FILE, MAX_MULTIPLIER, choose_method
 from .layout import api_to_ui
 from .report import Report
 from .targets import FALLBACK
@@ -24,8 +25,6 @@ SCHEDULERS = {"karras": "karras", "exponential": "exponential", "sgm uniform": "
               "normal": "normal", "ddim": "ddim_uniform", "beta": "beta", "automatic": "normal", "uniform": "normal"}
 USED = {"Steps", "Sampler", "Schedule type", "CFG scale", "Seed", "Size", "Model", "AnimateDiff"}
 IGNORED = {"Model hash", "Version", "VAE hash", "TI hashes", "Lora hashes", "Module", "Token merging ratio"}
-FILM_FILE = "film_net_fp32.pt"
-MAX_MULTIPLIER = 16
 
 
 def parse_infotext(text):
@@ -143,12 +142,14 @@ def _graph(prompt, negative, params, ad, info, report):
              "cfg": _float(params.get("CFG scale"), 7.0), "sampler_name": sampler, "scheduler": scheduler,
              "denoise": 1.0, "context_length": length, "context_overlap": min(overlap, length - 1),
              "context_stride": max(1, min(_int(ad.get("stride"), 1), 8)), "closed_loop": closed != "N",
-             "context_schedule": "looped", "fuse_method": "flat", "freenoise": False, "windows_per_batch": 0}),
+             "context_schedule": "looped", "fuse_method": "flat", "freenoise": False, "windows_per_batch": 0,
+             **_freeinit(ad), **_guides(ad)}),
          "6": ("VAEDecode", {"samples": ["5", 0], "vae": ["1", 2]})}
     images = ["6", 0]
     if ad.get("interp", "Off") not in ("Off", "", None):
         g["7"] = ("TempoFILMInterpolate", {"images": images, "multiplier": _multiplier(frames, ad, report),
-                                           "method": _film(info), "mode": "recursive midpoints", "loop": False})
+                                           "method": choose_method(info, FILM_FILE), "mode": "recursive midpoints",
+                                           "loop": False})
         images = ["7", 0]
     g["8"] = ("TempoVideoCombine", {"images": images, "frame_rate": _float(ad.get("fps"), 8.0),
                                     "loop_count": _int(ad.get("loop_number"), 0), "filename_prefix": "AnimateDiff",
@@ -172,11 +173,18 @@ def _multiplier(frames, ad, report):
     return multiplier
 
 
-def _film(info):
-    spec = info.get("TempoFILMInterpolate", {}).get("input", {}).get("required", {}).get("method")
-    choices = spec[0] if spec and isinstance(spec[0], list) else []
-    films = [c for c in choices if not c.endswith("(no weights)")]
-    return FILM_FILE if FILM_FILE in choices or not choices else (films[0] if films else "flow (no weights)")
+def _freeinit(ad):
+    """The extension's FreeInit with its UI defaults, which its infotext does not record."""
+    if str(ad.get("freeinit_enable", "False")) != "True":
+        return {}
+    return {"freeinit_iterations": 3, "freeinit_filter": "butterworth", "freeinit_order": 4,
+            "freeinit_spatial": 0.25, "freeinit_temporal": 0.25}
+
+
+def _guides(ad):
+    """img2img's latent power and scale for the first and last frame, as the extension records them."""
+    defaults = {"latent_power": 1.0, "latent_scale": 32.0, "latent_power_last": 1.0, "latent_scale_last": 32.0}
+    return {name: _float(ad[name], default) for name, default in defaults.items() if name in ad}
 
 
 def _report_animatediff(ad, closed, report):
@@ -185,11 +193,14 @@ def _report_animatediff(ad, closed, report):
     if closed in ("R+P", "R-P", "A"):
         report.approximated(*entry, f"closed_loop {closed}: closed_loop on (the extension's variants of how the "
                             f"loop is closed and prompts travel are not distinguished)")
-    if str(ad.get("freeinit_enable", "False")) == "True":
-        report.not_converted(*entry, "freeinit_enable: FreeInit does not exist in Tempo yet")
-    if "latent_power" in ad or "latent_scale" in ad:
-        report.not_converted(*entry, "latent_power / latent_scale: img2img guidance needs the init image; wire it "
-                             "to the sampler's first_image and set them there")
+    if _freeinit(ad):
+        report.approximated(*entry, "freeinit_enable: the infotext records only that FreeInit was on; the "
+                            "extension's defaults are used (3 iterations, butterworth of order 4, spatial and "
+                            "temporal stop 0.25)")
+    if _guides(ad):
+        report.approximated(*entry, "latent_power / latent_scale (first and last frame) are set on the sampler; "
+                            "the init images are not in the infotext: connect them and the VAE to its first_image "
+                            "and last_image")
     report.note(*entry, "windows: looped uniform, flat fuse, as the extension samples them")
 
 

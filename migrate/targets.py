@@ -9,19 +9,22 @@ import json
 _TABLE = {
     "TempoLoadMotionModule": ("model:MODEL model_name:COMBO= motion_scale:FLOAT=1.0 effect:FLOAT=1.0 "
                               "beta_schedule:COMBO=auto | start_percent:FLOAT=0.0 end_percent:FLOAT=1.0 "
-                              "motion_scale_per_frame:STRING= effect_per_frame:STRING=", "MODEL"),
+                              "motion_scale_per_frame:STRING= effect_per_frame:STRING= variant:COMBO=auto", "MODEL"),
     "TempoApplyMotionLoRA": ("model:MODEL lora_name:COMBO= strength:FLOAT=1.0", "MODEL"),
     "TempoContextWindowSampler": (
         "model:MODEL positive:CONDITIONING negative:CONDITIONING latent_image:LATENT seed:INT=0 steps:INT=20 "
         "cfg:FLOAT=8.0 sampler_name:COMBO=euler scheduler:COMBO=normal denoise:FLOAT=1.0 context_length:INT=16 "
         "context_overlap:INT=4 context_stride:INT=1 closed_loop:BOOLEAN=false context_schedule:COMBO=uniform "
         "fuse_method:COMBO=pyramid freenoise:BOOLEAN=false windows_per_batch:INT=0 | first_image:IMAGE "
-        "last_image:IMAGE vae:VAE latent_power:FLOAT=1.0 latent_scale:FLOAT=32.0", "LATENT"),
+        "last_image:IMAGE vae:VAE latent_power:FLOAT=1.0 latent_scale:FLOAT=32.0 latent_power_last:FLOAT=1.0 "
+        "latent_scale_last:FLOAT=32.0 freeinit_iterations:INT=1 freeinit_filter:COMBO=butterworth "
+        "freeinit_order:INT=4 freeinit_spatial:FLOAT=0.25 freeinit_temporal:FLOAT=0.25", "LATENT"),
     "TempoPromptSchedule": ("clip:CLIP text:STRING= frames:INT=16 interpolation:COMBO=linear | pre_text:STRING= "
                             "app_text:STRING= negative:STRING= latent:LATENT",
                             "positive:CONDITIONING negative:CONDITIONING schedule:STRING"),
     "TempoFILMInterpolate": ("images:IMAGE multiplier:INT=2 method:COMBO= "
-                             "mode:COMBO=exact~times~k/m loop:BOOLEAN=false | batch_size:INT=1", "IMAGE"),
+                             "mode:COMBO=exact~times~k/m loop:BOOLEAN=false | batch_size:INT=1 "
+                             "rife_scale:COMBO=1.0 ensemble:BOOLEAN=false", "IMAGE"),
     "TempoVideoCombine": ("frame_rate:FLOAT=8.0 loop_count:INT=0 filename_prefix:STRING=Tempo "
                           "format:COMBO= pingpong:BOOLEAN=false save_output:BOOLEAN=true | "
                           "images:IMAGE latent:LATENT vae:VAE audio:AUDIO crf:INT=19 preset:COMBO=medium "
@@ -51,11 +54,19 @@ def _spec(text):
     default = default.replace("~", " ")
     if kind in ("COMBO", "UPLOAD"):
         extra = {"video_upload": True} if kind == "UPLOAD" else {}
-        return name, [[default] if default else [], extra]
+        return name, [[_choice(default)] if default else [], extra]
     if not has_default:
         return name, [kind]
     value = {"INT": int, "FLOAT": float, "STRING": str, "BOOLEAN": json.loads}[kind](default) if default else ""
     return name, [kind, {"default": value}]
+
+
+def _choice(text):
+    """Combo choices are strings, except numeric ones (FILM Interpolate's rife_scale)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _entry(inputs, outputs):

@@ -15,6 +15,10 @@ from workflow import to_api
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
 import peer_workflows  # noqa: E402
 
+# Appended, so that the harness's modules stay first: migrate/ is plain Python and imports nothing of ComfyUI.
+sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from migrate.targets import FALLBACK  # noqa: E402
+
 DECODED_FORMATS = ("image/gif", "video/h264-mp4", "video/vp9-webm")  # the outputs the test decodes and counts
 A1111 = """a paper boat on a pond
 Negative prompt: blurry
@@ -75,6 +79,27 @@ def test_a1111_infotext_runs(comfy, object_info):
     film = [n for n in prompt.values() if n["class_type"] == "TempoFILMInterpolate"]
     assert film and film[0]["inputs"]["method"] == models.FILM  # the server's FILM file, found by the route
     run_and_count(comfy, prompt)
+
+
+def declared(spec):
+    """(type, default) of an /object_info input spec. A combo's choices vary by server; text defaults are example
+    prompts, and every conversion writes its texts."""
+    kind, options = spec[0], (spec[1] if len(spec) > 1 else {})
+    if isinstance(kind, list) or kind == "COMBO":
+        return "COMBO", None
+    return kind, None if kind == "STRING" else options.get("default")
+
+
+@pytest.mark.parametrize("node", sorted(FALLBACK))
+def test_fallback_table_matches_this_version(object_info, node):
+    """migrate/targets.py stands in for /object_info when the caller has no server, and a conversion leaves out
+    any optional input the table lacks: its inputs must be this version's, in order, with the same defaults."""
+    for section in ("required", "optional"):
+        ours = FALLBACK[node]["input"][section]
+        theirs = object_info[node]["input"].get(section, {})
+        assert list(ours) == list(theirs), f"{node} {section} inputs"
+        assert {k: declared(v) for k, v in ours.items()} == {k: declared(v) for k, v in theirs.items()}
+    assert FALLBACK[node]["output"] == object_info[node]["output"]
 
 
 @pytest.mark.parametrize("body, message", [(b"{not json", "expected a JSON body"), ([1, 2], "expected a workflow"),

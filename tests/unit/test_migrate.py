@@ -106,12 +106,41 @@ def test_gen2_chain_collapses_into_one_motion_module():
     assert (sampler["context_schedule"], sampler["closed_loop"], sampler["fuse_method"], sampler["freenoise"]) == \
         ("looped", True, "flat", False)
     rife = one(prompt, "TempoFILMInterpolate")
-    assert (rife["multiplier"], rife["mode"]) == (3, "exact times k/m")
-    assert report["12"]["status"] == "approximated" and "RIFE" in report["12"]["notes"][0]
+    assert {k: rife[k] for k in ("multiplier", "method", "mode", "rife_scale", "ensemble")} == {
+        "multiplier": 3, "method": "rife47.pth", "mode": "exact times k/m", "rife_scale": 1.0, "ensemble": True}
+    assert report["12"]["status"] == "mapped"
     combine = one(prompt, "TempoVideoCombine")
     assert {k: combine[k] for k in ("format", "crf", "pix_fmt", "frame_rate", "save_output")} == {
         "format": "video/h264-mp4", "crf": 22, "pix_fmt": "yuv420p", "frame_rate": 12.0, "save_output": False}
     assert {"3", "4", "5", "6", "7"} <= set(report)
+
+
+def with_methods(*methods):
+    info = copy.deepcopy(FALLBACK)
+    info["TempoFILMInterpolate"]["input"]["required"]["method"] = [list(methods)]
+    return info
+
+
+@pytest.mark.parametrize("methods, used", [
+    (("film_net_fp32.pt", "rife47.pth", "rife49.pth"), "rife47.pth"),  # the same file
+    (("film_net_fp32.pt", "rife49.pth"), "rife49.pth"),  # another RIFE before FILM
+    (("film_net_fp32.pt", "flow (no weights)"), "film_net_fp32.pt"),
+    (("flow (no weights)", "crossfade (no weights)"), "flow (no weights)")])
+def test_rife_vfi_uses_the_servers_files(methods, used):
+    prompt, report = convert("gen2_looped_rife", "api", with_methods(*methods))
+    assert one(prompt, "TempoFILMInterpolate")["method"] == used
+    status = "mapped" if used == "rife47.pth" else "approximated"
+    assert report["12"]["status"] == status
+    if status == "approximated":
+        assert any("'rife47.pth'" in note and used in note for note in report["12"]["notes"])
+
+
+def test_rife_vfi_settings():
+    w = peers.gen2_looped_rife()
+    w.nodes[12][2].update(scale_factor=0.5, ensemble=False)
+    converted, _ = convert_workflow(w.api())
+    rife = one(converted, "TempoFILMInterpolate")
+    assert (rife["rife_scale"], rife["ensemble"]) == (0.5, False)
 
 
 def test_legacy_names():
@@ -185,7 +214,7 @@ def test_optional_inputs_the_server_lacks_are_left_out():
     assert "end_percent" not in one(api, "TempoLoadMotionModule")
     ui, _ = convert("gen2_looped_rife", "ui", info)
     [motion] = [n for n in ui["nodes"] if n["type"] == "TempoLoadMotionModule"]
-    assert motion["widgets_values"] == [peers.MOTION, 1.0, 0.9, "sqrt_linear (AnimateDiff)", 0.0, "", ""]
+    assert motion["widgets_values"] == [peers.MOTION, 1.0, 0.9, "sqrt_linear (AnimateDiff)", 0.0, "", "", "auto"]
 
 
 @pytest.mark.parametrize("ade, tempo, status", [

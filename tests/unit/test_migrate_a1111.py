@@ -72,3 +72,24 @@ def test_older_unquoted_block():
 def test_not_an_animatediff_infotext(text):
     with pytest.raises(ValueError, match="a1111"):
         from_a1111(text)
+
+
+def test_freeinit_on_gets_the_extensions_defaults():
+    nodes, report = prompt_of(INFOTEXT.replace("freeinit_enable: False", "freeinit_enable: True"))
+    sampler = nodes["TempoContextWindowSampler"]
+    assert {k: v for k, v in sampler.items() if k.startswith("freeinit_")} == {
+        "freeinit_iterations": 3, "freeinit_filter": "butterworth", "freeinit_order": 4, "freeinit_spatial": 0.25,
+        "freeinit_temporal": 0.25}
+    assert report["AnimateDiff"]["status"] == "approximated"
+    off, _ = prompt_of(INFOTEXT)
+    assert off["TempoContextWindowSampler"]["freeinit_iterations"] == 1
+
+
+def test_img2img_latent_power_and_scale_go_to_the_sampler():
+    text = INFOTEXT.replace("mm_hash:", "latent_power: 1.5, latent_scale: 16, latent_power_last: 2, "
+                                        "latent_scale_last: 8, mm_hash:")
+    nodes, report = prompt_of(text)
+    sampler = nodes["TempoContextWindowSampler"]
+    assert (sampler["latent_power"], sampler["latent_scale"], sampler["latent_power_last"],
+            sampler["latent_scale_last"]) == (1.5, 16.0, 2.0, 8.0)
+    assert any("first_image" in note for note in report["AnimateDiff"]["notes"])
