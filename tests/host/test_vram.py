@@ -13,13 +13,13 @@ import models
 import pytest
 import torch
 
-import film_files
-import rife_files
+import sparsectrl_files
 from motion_sampling import sample
 from tempo.interp import interpolate, load_interpolator
 from tempo.motion.patch import ATTACHMENT_KEY, FrameGroupNorm, TempoBlock, get_attachment
 from tempo.nodes.interpolate import FILMInterpolate
 from tempo.nodes.motion_model import LoadMotionModule
+from tempo.nodes.sparse_control import load_sparsectrl
 
 MOTION = "mm_sd_v15_v2.ckpt"
 
@@ -148,3 +148,16 @@ def test_interpolation_model_is_loaded_through_the_manager(model_folders, method
         reference = RifeMethod(reference, 1.0, False)
     expected = interpolate(images, reference, 2)
     assert torch.equal(first, expected) and torch.equal(second, expected)
+
+
+def test_sparsectrl_motion_modules_are_part_of_its_controlnet(tmp_path):
+    """Counted, loaded and cast with the ControlNet the host manages: its motion modules are built from the same
+    layer classes as the net's own layers and their bytes are in the net's patcher."""
+    sd = sparsectrl_files.make_state_dict("rgb", channels=32, seed=5)
+    control, motion_model = load_sparsectrl(sparsectrl_files.write_file(sd, tmp_path / "sparsectrl_rgb.ckpt"))
+    net = control.control_model
+    assert control.control_model_wrapped in control.get_models()
+    assert control.control_model_wrapped.model_size() == nbytes(net) > nbytes(motion_model)
+    module = motion_model.positions()[0][1]
+    assert any(layer is module for layer in net.modules())
+    assert type(module.temporal_transformer.proj_in) is type(net.time_embed[0])
