@@ -16,8 +16,9 @@ from .model import MotionModel
 
 def load_motion_module(source, variant="auto", operations=nn):
     """source: a path (.safetensors, .ckpt, .pth, .pt) or a state dict; variant: "auto" (told from the contents)
-    or the variant to use (motion.formats.VARIANTS); operations: the layer classes (see MotionModule). Raises MotionModelError (a ValueError; MotionModelNotFound
-    is also a FileNotFoundError) naming the file and what was expected."""
+    or the variant to use (motion.formats.VARIANTS); operations: the layer classes (see MotionModule). Raises
+    MotionModelError (a ValueError; MotionModelNotFound is also a FileNotFoundError) naming the file and what was
+    expected."""
     sd, name = read_state_dict(source)
     label = name or "state dict"
     layout, motion = read_motion_file(sd, label, variant)
