@@ -6,25 +6,28 @@ tensors are first used.
 """
 from pathlib import Path
 
+from torch import nn
+
 from .errors import MotionModelError
 from .files import read_state_dict
 from .formats import check_shapes, read_motion_file
 from .model import MotionModel
 
 
-def load_motion_module(source, variant="auto"):
+def load_motion_module(source, variant="auto", operations=nn):
     """source: a path (.safetensors, .ckpt, .pth, .pt) or a state dict; variant: "auto" (told from the contents)
-    or the variant to use (motion.formats.VARIANTS). Raises MotionModelError (a ValueError; MotionModelNotFound
-    is also a FileNotFoundError) naming the file and what was expected."""
+    or the variant to use (motion.formats.VARIANTS); operations: the layer classes (see MotionModule). Raises
+    MotionModelError (a ValueError; MotionModelNotFound is also a FileNotFoundError) naming the file and what was
+    expected."""
     sd, name = read_state_dict(source)
     label = name or "state dict"
     layout, motion = read_motion_file(sd, label, variant)
-    return build_motion_model(layout, motion, label, source=Path(source) if name else None)
+    return build_motion_model(layout, motion, label, source=Path(source) if name else None, operations=operations)
 
 
-def build_motion_model(layout, motion, label, source=None):
+def build_motion_model(layout, motion, label, source=None, operations=nn):
     """The MotionModel of `layout` holding the tensors `motion` (AnimateDiff names); label names the file."""
-    model = MotionModel.skeleton(layout, source=source)
+    model = MotionModel.skeleton(layout, source=source, operations=operations)
     expected = model.state_dict()
     dtype = _weights_dtype(motion, label)
     # .to is the tensor itself when the dtype already matches, which is every tensor of a usual file.

@@ -41,15 +41,19 @@ class LoRALinear(nn.Module):
         return [(strength, getattr(self, f"lora_up_{i}"), getattr(self, f"lora_down_{i}"))
                 for i, strength in enumerate(self.strengths)]
 
-    def merged_weight(self):
-        """W + sum(strength_i * up_i @ down_i), summed in fp32 and stored in the weight's dtype."""
-        weight = self.weight.float()
+    def merged_weight(self, dtype=None, device=None):
+        """W + sum(strength_i * up_i @ down_i), summed in fp32 on `device` (the weight's by default), returned
+        in `dtype` (the weight's by default)."""
+        weight = self.weight.to(device=device, dtype=torch.float32)
         for strength, up, down in self.updates():
             weight = torch.addmm(weight, up.to(weight), down.to(weight), alpha=strength)
-        return weight.to(self.weight.dtype)
+        return weight.to(dtype or self.weight.dtype)
 
     def forward(self, x):
-        return F.linear(x, self.merged_weight(), self.bias)
+        # Formed where and in the dtype x is: the host does not know this layer, so under partial loading it may
+        # stay on the offload device, and the weight may be stored in fp8 while the model computes in fp16.
+        bias = None if self.bias is None else self.bias.to(x)
+        return F.linear(x, self.merged_weight(x.dtype, x.device), bias)
 
 
 def apply_motion_lora(module, source, strength):
@@ -60,7 +64,7 @@ def apply_motion_lora(module, source, strength):
     sd, name = read_state_dict(source)
     label = name or "state dict"
     targets = lora_targets(sd, label)
-    skeleton = MotionModel.skeleton(module.layout, module.source)
+    skeleton = MotionModel.skeleton(module.layout, module.source, module.operations)
     base = module.state_dict()
     weights = {key: base[key] for key in skeleton.state_dict()}
     if not any(target in weights for target in targets):

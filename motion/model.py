@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from .lightning import lightning_steps, sampling_note
-from .module import MotionModule
+from .module import MotionModule, PositionalEncoding
 
 VARIANT_NAMES = {"v1": "v1", "v2": "v2", "v3": "v3", "community": "community (v1 layout)",
                  "animatelcm": "AnimateLCM", "sdxl_beta": "SDXL beta", "hotshotxl": "Hotshot-XL"}
@@ -17,21 +17,22 @@ VARIANT_NAMES = {"v1": "v1", "v2": "v2", "v3": "v3", "community": "community (v1
 class MotionBlock(nn.Module):
     """The motion modules of one UNet block, one after each of its layers."""
 
-    def __init__(self, channels, max_frames, norm_across_frames, attention_blocks):
+    def __init__(self, channels, max_frames, norm_across_frames, attention_blocks, operations):
         super().__init__()
-        self.motion_modules = nn.ModuleList(MotionModule(c, max_frames, norm_across_frames, attention_blocks)
-                                            for c in channels)
+        self.motion_modules = nn.ModuleList(MotionModule(c, max_frames, norm_across_frames, attention_blocks,
+                                                         operations) for c in channels)
 
 
 class MotionModel(nn.Module):
-    def __init__(self, layout, source=None):
+    def __init__(self, layout, source=None, operations=nn):
         super().__init__()
         self.layout = layout
         self.source = source  # the file it was loaded from, None for a state dict
+        self.operations = operations  # the layer classes (see MotionModule), kept for models derived from it
 
         def block(name):
             return MotionBlock(layout.blocks[name], layout.max_frames, layout.norm_across_frames,
-                               layout.attention_blocks)
+                               layout.attention_blocks, operations)
 
         # Registered in the released files' key order: down, up, then the mid block.
         self.down_blocks = nn.ModuleList(block(name) for name in layout.blocks if name.startswith("down_blocks."))
@@ -40,15 +41,24 @@ class MotionModel(nn.Module):
             self.mid_block = block("mid_block")
 
     @classmethod
-    def skeleton(cls, layout, source=None):
+    def skeleton(cls, layout, source=None, operations=nn):
         """The model with its weights on the meta device: names and shapes, no memory, no initialisation."""
         with torch.device("meta"):
-            return cls(layout, source)
+            return cls(layout, source, operations)
 
     def assign(self, tensors):
         """Takes `tensors` (a complete state dict) as its parameters and buffers, as they are: no copy."""
         self.load_state_dict(tensors, assign=True)
         return self.requires_grad_(False).eval()
+
+    def stored_in(self, weights, positions):
+        """The model with its weights in dtype `weights`, the host's storage dtype, and its
+        position tables in `positions`, its compute dtype: fp8 storage would keep few digits of a sinusoid."""
+        self.to(weights)
+        for module in self.modules():
+            if isinstance(module, PositionalEncoding):
+                module.pe = module.pe.to(positions)
+        return self
 
     variant = property(lambda self: self.layout.variant)
     base = property(lambda self: self.layout.base)

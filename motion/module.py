@@ -22,9 +22,12 @@ HEADS = 8  # fixed by the architecture: every release uses 8 heads of C/8 channe
 class MotionModule(nn.Module):
     """Called at its position in the UNet with x of shape (batch * frames, C, H, W), rows batch-major."""
 
-    def __init__(self, channels, max_frames, norm_across_frames=False, attention_blocks=2):
+    def __init__(self, channels, max_frames, norm_across_frames=False, attention_blocks=2, operations=nn):
+        """operations: the layer classes (Linear, GroupNorm, LayerNorm); the host passes its own, which it can
+        load partially and cast per call, as it builds its UNet."""
         super().__init__()
-        self.temporal_transformer = TemporalTransformer(channels, max_frames, norm_across_frames, attention_blocks)
+        self.temporal_transformer = TemporalTransformer(channels, max_frames, norm_across_frames, attention_blocks,
+                                                        operations)
 
     def forward(self, x, num_frames, scale=1.0, attention=None):
         """scale multiplies the attention logits of each query frame (a float, or one value per frame);
@@ -33,14 +36,15 @@ class MotionModule(nn.Module):
 
 
 class TemporalTransformer(nn.Module):
-    def __init__(self, channels, max_frames, norm_across_frames, attention_blocks):
+    def __init__(self, channels, max_frames, norm_across_frames, attention_blocks, operations):
         super().__init__()
         # SDXL beta was trained with GroupNorm statistics over the whole video, the others per frame.
         self.norm_across_frames = norm_across_frames
-        self.norm = nn.GroupNorm(32, channels, eps=1e-6)
-        self.proj_in = nn.Linear(channels, channels)
-        self.transformer_blocks = nn.ModuleList([TemporalTransformerBlock(channels, max_frames, attention_blocks)])
-        self.proj_out = nn.Linear(channels, channels)
+        self.norm = operations.GroupNorm(32, channels, eps=1e-6)
+        self.proj_in = operations.Linear(channels, channels)
+        self.transformer_blocks = nn.ModuleList([TemporalTransformerBlock(channels, max_frames, attention_blocks,
+                                                                          operations)])
+        self.proj_out = operations.Linear(channels, channels)
 
     def forward(self, x, num_frames, scale, attention):
         height, width = x.shape[-2:]
@@ -59,13 +63,14 @@ class TemporalTransformer(nn.Module):
 
 
 class TemporalTransformerBlock(nn.Module):
-    def __init__(self, channels, max_frames, attention_blocks):
+    def __init__(self, channels, max_frames, attention_blocks, operations):
         super().__init__()
         # Two self-attention blocks in the motion models; one in SparseCtrl's ("Temporal_Self" once).
-        self.attention_blocks = nn.ModuleList(TemporalAttention(channels, max_frames) for _ in range(attention_blocks))
-        self.norms = nn.ModuleList(nn.LayerNorm(channels) for _ in range(attention_blocks))
-        self.ff = FeedForward(channels)
-        self.ff_norm = nn.LayerNorm(channels)
+        self.attention_blocks = nn.ModuleList(TemporalAttention(channels, max_frames, operations)
+                                              for _ in range(attention_blocks))
+        self.norms = nn.ModuleList(operations.LayerNorm(channels) for _ in range(attention_blocks))
+        self.ff = FeedForward(channels, operations)
+        self.ff_norm = operations.LayerNorm(channels)
 
     def forward(self, h, scale, attention):
         for norm, attention_block in zip(self.norms, self.attention_blocks):
@@ -74,12 +79,12 @@ class TemporalTransformerBlock(nn.Module):
 
 
 class TemporalAttention(nn.Module):
-    def __init__(self, channels, max_frames):
+    def __init__(self, channels, max_frames, operations):
         super().__init__()
-        self.to_q = nn.Linear(channels, channels, bias=False)
-        self.to_k = nn.Linear(channels, channels, bias=False)
-        self.to_v = nn.Linear(channels, channels, bias=False)
-        self.to_out = nn.Sequential(nn.Linear(channels, channels))
+        self.to_q = operations.Linear(channels, channels, bias=False)
+        self.to_k = operations.Linear(channels, channels, bias=False)
+        self.to_v = operations.Linear(channels, channels, bias=False)
+        self.to_out = nn.Sequential(operations.Linear(channels, channels))
         self.pos_encoder = PositionalEncoding(channels, max_frames)
 
     def forward(self, n, scale, attention):
@@ -108,7 +113,8 @@ class PositionalEncoding(nn.Module):
         if frames > max_frames:
             raise MotionModelError(f"{frames} frames in one call, but the motion model has positions for "
                                    f"{max_frames}: sample in context windows of at most {max_frames} frames")
-        return n + self.pe[:, :frames].to(n.dtype)
+        # The host may leave this table on its offload device when it loads the model partially.
+        return n + self.pe[:, :frames].to(n)
 
 
 def sinusoid(length, channels):
@@ -130,19 +136,20 @@ def _sinusoid(length, channels):
 
 
 class FeedForward(nn.Module):
-    def __init__(self, channels, mult=4):
+    def __init__(self, channels, operations, mult=4):
         super().__init__()
         # Keys are net.0 and net.2: in the diffusers FeedForward the files were saved from, a dropout sat at 1.
-        self.net = nn.ModuleDict({"0": GEGLU(channels, channels * mult), "2": nn.Linear(channels * mult, channels)})
+        self.net = nn.ModuleDict({"0": GEGLU(channels, channels * mult, operations),
+                                  "2": operations.Linear(channels * mult, channels)})
 
     def forward(self, h):
         return self.net["2"](self.net["0"](h))
 
 
 class GEGLU(nn.Module):
-    def __init__(self, channels, inner):
+    def __init__(self, channels, inner, operations):
         super().__init__()
-        self.proj = nn.Linear(channels, 2 * inner)
+        self.proj = operations.Linear(channels, 2 * inner)
 
     def forward(self, h):
         value, gate = self.proj(h).chunk(2, dim=-1)

@@ -86,8 +86,9 @@ def run_motion_layer(layer, x, emb, context, transformer_options, *args):
     if no_effect(effect):
         return x
     module = motion_model.get_submodule(layer.name)
-    dtype = module.temporal_transformer.norm.weight.dtype
-    out = module(x.to(dtype), frames, scale=scale, attention=optimized_attention).to(x.dtype)
+    # x comes in the UNet's compute dtype; the motion layers are the host's, stored like the UNet's and cast as
+    # they are (fp8 storage, partial loading).
+    out = module(x, frames, scale=scale, attention=optimized_attention)
     if isinstance(effect, torch.Tensor):
         effect = effect.to(x).view(-1, 1, 1, 1)  # (videos, frames) in the batch's (b f) order
     elif effect == 1.0:

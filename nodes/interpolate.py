@@ -1,10 +1,10 @@
 """FILMInterpolate: IMAGE frames -> the same clip at a multiple of its frame rate, made by FILM or RIFE weights or,
 with no weights at all, by optical flow or crossfade. The work is interp.interpolate; this is the ComfyUI side."""
-import copy
 import logging
 import os
 
 import comfy.model_management
+import comfy.model_patcher
 import comfy.utils
 import folder_paths
 import torch
@@ -41,18 +41,22 @@ def film_files():
     return sorted({name for folder in FOLDERS for name in folder_paths.get_filename_list(folder)})
 
 
-# The last FILM file loaded, as (path, mtime) -> model on the CPU in fp32: rerunning a workflow reuses it, and
-# replacing the file on disk reloads it.
+# The last FILM or RIFE file loaded, as (path, mtime, dtype) -> the ModelPatcher through which the host's memory
+# manager loads it: rerunning a workflow reuses it, replacing the file on disk reloads it.
 _loaded = {}
 
 
-def load_cached(path):
-    key = (os.path.realpath(path), os.path.getmtime(path))
+def load_cached(path, dtype):
+    """The model stored in the dtype it computes in, on the offload device until the host loads it."""
+    key = (os.path.realpath(path), os.path.getmtime(path), dtype)
     if key not in _loaded:
         _loaded.clear()
-        _loaded[key] = load_interpolator(path)
-        describe = describe_rife if isinstance(_loaded[key], RIFE) else describe_film
-        logging.info("Tempo: %s", describe(_loaded[key]))
+        model = load_interpolator(path).to(dtype)
+        describe = describe_rife if isinstance(model, RIFE) else describe_film
+        logging.info("Tempo: %s", describe(model))
+        offload = comfy.model_management.unet_offload_device()
+        _loaded[key] = comfy.model_patcher.ModelPatcher(model.to(offload), offload_device=offload,
+                                                        load_device=comfy.model_management.get_torch_device())
     return _loaded[key]
 
 
@@ -125,10 +129,11 @@ class FILMInterpolate:
         if method in WEIGHTLESS:
             chosen = WEIGHTLESS[method]
         else:
-            chosen = load_cached(model_file(FOLDERS, method, "method"))
-            # The cached fp32 CPU copy stays intact; the run gets its own copy on the device.
-            if device.type != "cpu" or dtype != torch.float32:
-                chosen = copy.deepcopy(chosen).to(device, dtype)
+            patcher = load_cached(model_file(FOLDERS, method, "method"), dtype)
+            # Counted with the host's models: it frees others when memory is short, and offloads this one when
+            # another needs the room or the user frees memory. Its layers cannot be cast per call: all or nothing.
+            comfy.model_management.load_models_gpu([patcher], force_full_load=True)
+            chosen = patcher.model
             if isinstance(chosen, RIFE):
                 chosen = RifeMethod(chosen, float(rife_scale), ensemble)
         pairs = len(images) if loop else len(images) - 1

@@ -3,6 +3,7 @@ import logging
 import os
 import weakref
 
+import comfy.ops
 import folder_paths
 
 from ..motion import apply_motion_lora, load_motion_module
@@ -35,13 +36,25 @@ register_folder("animatediff_motion_lora", "motion_lora")
 _loaded = weakref.WeakValueDictionary()
 
 
-def load_cached(path, dtype, variant="auto"):
-    key = (os.path.realpath(path), os.path.getmtime(path), dtype, variant)
-    model = _loaded.get(key)
-    if model is None:
-        model = load_motion_module(path, variant).to(dtype)
-        _loaded[key] = model
-    return model
+def load_cached(path, model, variant="auto"):
+    """The motion model for `model`'s UNet: built from the host's layer classes for that UNet, stored in the
+    UNet's storage dtype and computed in its compute dtype, so the host loads, casts and offloads it alike."""
+    storage, compute, operations = unet_layers(model)
+    key = (os.path.realpath(path), os.path.getmtime(path), storage, compute, operations, variant)
+    motion_model = _loaded.get(key)
+    if motion_model is None:
+        motion_model = load_motion_module(path, variant, operations).stored_in(storage, compute)
+        _loaded[key] = motion_model
+    return motion_model
+
+
+def unet_layers(model):
+    """(storage dtype, compute dtype, layer classes) of the UNet, chosen as the host chose them for it."""
+    base = model.model
+    storage, compute = base.get_dtype(), base.manual_cast_dtype
+    fp8 = base.model_config.optimizations.get("fp8", False)
+    operations = comfy.ops.pick_operations(storage, compute, load_device=model.load_device, fp8_optimizations=fp8)
+    return storage, compute or storage, operations
 
 
 class LoadMotionModule:
@@ -97,8 +110,7 @@ class LoadMotionModule:
     def load(self, model, model_name, motion_scale, effect, beta_schedule, start_percent=0.0, end_percent=1.0,
              motion_scale_per_frame="", effect_per_frame="", variant="auto"):
         path = model_file(("animatediff_models",), model_name, "model_name")
-        # The motion model computes in the UNet's compute dtype (fp32 on CPU even for fp16 files).
-        motion_model = load_cached(path, model.model.manual_cast_dtype or model.model.get_dtype(), variant)
+        motion_model = load_cached(path, model, variant)
         logging.info("Tempo: %s", motion_model.describe())
         settings = MotionSettings(
             scale=parse_per_frame(motion_scale_per_frame, "motion_scale_per_frame") or motion_scale,

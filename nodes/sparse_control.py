@@ -34,9 +34,8 @@ class SparseMotionLayer(torch.nn.Module):
         self.module = module
 
     def forward(self, x):
-        frames = FRAMES.get() or x.shape[0]
-        dtype = self.module.temporal_transformer.norm.weight.dtype
-        return self.module(x.to(dtype), frames).to(x.dtype)
+        # x comes in the ControlNet's compute dtype; the module's layers cast their weights to it as the net's do.
+        return self.module(x, FRAMES.get() or x.shape[0])
 
 
 class SparseCtrlNet(comfy.cldm.cldm.ControlNet):
@@ -84,19 +83,19 @@ class SparseCtrl(comfy.controlnet.ControlNet):
 def load_sparsectrl(path):
     sd, name = read_state_dict(path)
     layout, image, motion_layout, motion = read_sparsectrl_file(sd, name)
-    motion_model = build_motion_model(motion_layout, motion, name)
     weight_dtype = comfy.utils.weight_dtype(image)
     dtype = comfy.model_management.unet_dtype(model_params=-1, weight_dtype=weight_dtype)
     load_device = comfy.model_management.get_torch_device()
     manual_cast_dtype = comfy.model_management.unet_manual_cast(dtype, load_device)
     operations = comfy.ops.pick_operations(dtype, manual_cast_dtype)
+    motion_model = build_motion_model(motion_layout, motion, name, operations=operations)
     net = _control_model(layout, operations, dtype)
     missing, unexpected = net.load_state_dict(_ldm_names(image, layout, name), strict=False)
     if missing or unexpected:
         key = (missing or unexpected)[0]
         raise MotionModelError(f"{name}: {'missing' if missing else 'unexpected'} key {key} for an SD1.5 "
                                f"SparseCtrl ControlNet ({len(missing)} missing, {len(unexpected)} unexpected)")
-    _insert_motion(net, motion_model.to(dtype), layout)
+    _insert_motion(net, motion_model.stored_in(dtype, manual_cast_dtype or dtype), layout)
     control = SparseCtrl(net, load_device=load_device, manual_cast_dtype=manual_cast_dtype)
     control.variant = layout.variant
     if layout.latent_condition:

@@ -5,6 +5,7 @@ on the same graph without motion, the same two precisions differ by some amount;
 bounded multiple of it (see BOUND)."""
 import os
 
+import comfy.ops
 import folder_paths
 import nodes as comfy_nodes
 import pytest
@@ -57,12 +58,21 @@ def fp32_reference(checkpoint, motion_folder):
 
 
 def test_motion_model_is_stored_and_computed_like_the_unet(precision_checkpoint, motion_folder):
+    """Stored in the UNet's storage dtype (fp8 included, no wider copy), built from the host's layers, which cast
+    per call exactly when the UNet's do, and computing in the UNet's compute dtype."""
     name, model, _, _ = precision_checkpoint
     motion_model = get_attachment(animate(model)).motion_model
     dtypes = {p.dtype for p in motion_model.parameters()}
     print(f"\n{name}: UNet stored {model.model.get_dtype()}, computes {compute_dtype(model)}; "
           f"motion model {dtypes}, {nbytes(motion_model) / 2**20:.1f} MiB")
-    assert dtypes == {compute_dtype(model)}
+    assert dtypes == {model.model.get_dtype()}
+    layers = [m for m in motion_model.modules() if list(m.parameters(recurse=False))]
+    casts = model.model.manual_cast_dtype is not None
+    assert all(isinstance(m, comfy.ops.CastWeightBiasOp) and m.comfy_cast_weights == casts for m in layers)
+    module = motion_model.positions()[0][1]
+    x = torch.randn(4, module.temporal_transformer.norm.num_channels, 2, 2, dtype=compute_dtype(model))
+    out = module(x, 4)
+    assert out.dtype == compute_dtype(model) and torch.isfinite(out).all()
     if compute_dtype(model) == torch.float16:  # the fp16 file is kept as it is, not widened to fp32
         file_bytes = os.path.getsize(motion_folder / MOTION)
         assert nbytes(motion_model) <= file_bytes
