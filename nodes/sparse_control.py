@@ -96,7 +96,8 @@ def load_sparsectrl(path):
         key = (missing or unexpected)[0]
         raise MotionModelError(f"{name}: {'missing' if missing else 'unexpected'} key {key} for an SD1.5 "
                                f"SparseCtrl ControlNet ({len(missing)} missing, {len(unexpected)} unexpected)")
-    _insert_motion(net, motion_model.to(dtype), layout)
+    # Plain torch layers, unlike the net's: they hold the dtype the net computes in (fp8 storage cannot compute).
+    _insert_motion(net, motion_model.to(manual_cast_dtype or dtype), layout)
     control = SparseCtrl(net, load_device=load_device, manual_cast_dtype=manual_cast_dtype)
     control.variant = layout.variant
     if layout.latent_condition:
