@@ -61,8 +61,7 @@ def load_cached(path, dtype):
 
 
 def compute_dtype(device):
-    if device.type == "cpu":
-        return torch.float32
+    """The dtype the host would compute a model in on this device (on a CPU it answers fp32)."""
     if comfy.model_management.should_use_fp16(device):
         return torch.float16
     return torch.bfloat16 if comfy.model_management.should_use_bf16(device) else torch.float32

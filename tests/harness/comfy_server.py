@@ -33,12 +33,13 @@ def prepare_base(base, models_dir):
 
 
 class ComfyServer:
-    def __init__(self, base, log_path, extra_args=()):
+    def __init__(self, base, log_path, extra_args=(), precision=None):
         self.base = base
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        args = [os.environ["TEMPO_PYTHON"], "-u", os.path.join(HARNESS, "launch_comfyui.py"),
+        precision_args = ("--precision", precision) if precision else ()
+        args = [os.environ["TEMPO_PYTHON"], "-u", os.path.join(HARNESS, "launch_comfyui.py"), *precision_args,
                 os.environ["TEMPO_COMFYUI"], "--cpu", "--listen", "127.0.0.1", "--port", str(self.port),
                 "--base-directory", base, "--disable-auto-launch", *extra_args]
         self.log = open(log_path, "w")
@@ -127,8 +128,9 @@ def execution_error(entry):
     return None
 
 
-def start(base, models_dir, log_path, extra_args=()):
+def start(base, models_dir, log_path, extra_args=(), precision=None):
+    """precision: bf16, fp16 or fp8 (tests/harness/half_precision.py) for a server computing in it."""
     prepare_base(base, models_dir)
-    return ComfyServer(base, log_path, extra_args).wait_ready()
+    return ComfyServer(base, log_path, extra_args, precision).wait_ready()
 
 

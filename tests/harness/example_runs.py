@@ -5,6 +5,7 @@
                                              shorter clips
     write_inputs(input_dir)                  the images and the video the examples load from ComfyUI's input folder
     videos(comfy, entry)                     every video a finished prompt wrote, decoded
+    run_and_check(comfy, name, prompt)       runs a prompt; checks it succeeds with clips of the expected frames
 """
 import io
 import json
@@ -13,7 +14,7 @@ import os
 import av
 import numpy as np
 
-from comfy_server import CHECKOUT
+from comfy_server import CHECKOUT, execution_error
 from workflow import to_api
 
 EXAMPLES_DIR = os.path.join(CHECKOUT, "example_workflows")
@@ -65,11 +66,13 @@ def load_example(name):
 
 # ---- fixture runs ----------------------------------------------------------------------------------------------
 
-def fixture_prompt(name, object_info, seed=None):
+def fixture_prompt(name, object_info, seed=None, steps=STEPS):
     prompt = to_api(load_example(name), object_info)
     for node in prompt.values():
         for table in (FIXTURE_SIZES, PER_EXAMPLE.get(name, {})):
             node["inputs"].update(table.get(node["class_type"], {}))
+        if "steps" in FIXTURE_SIZES.get(node["class_type"], {}):
+            node["inputs"]["steps"] = steps
         if seed is not None and "seed" in node["inputs"]:
             node["inputs"]["seed"] = seed
     return prompt
@@ -115,3 +118,19 @@ def videos(comfy, entry):
         for item in output.get("videos", []) + output.get("gifs", []):
             found.append((node_id, item, decode(comfy.view(item["filename"], item["subfolder"], item["type"]))))
     return found
+
+
+def run_and_check(comfy, name, prompt, timeout=300):
+    """Runs the prompt; checks it succeeded and wrote clips of the expected frames that change from frame to frame.
+    Returns the clips (frames x SIZE x SIZE x 3, uint8)."""
+    entry = comfy.run(prompt, timeout=timeout)
+    assert entry["status"]["status_str"] == "success", execution_error(entry)
+    produced = videos(comfy, entry)
+    assert produced, f"{name}: no video in the outputs {list(entry['outputs'])}"
+    frames = expected_frames(prompt)
+    for _, _, clip in produced:
+        assert clip.shape[1:] == (SIZE, SIZE, 3), (name, clip.shape)
+        assert len(clip) == frames, (name, len(clip), frames)
+        steps = np.abs(np.diff(clip.astype(np.int16), axis=0)).mean(axis=(1, 2, 3))
+        assert steps.max() > 0.5, f"{name}: the frames do not change"
+    return [clip for _, _, clip in produced]

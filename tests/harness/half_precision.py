@@ -6,30 +6,39 @@ On a CPU the host answers "no" to should_use_fp16/bf16, so even with the flags i
 fp32 (manual cast); saying "yes" for the chosen dtype makes it compute in that dtype, as on a GPU."""
 from contextlib import contextmanager
 
-import comfy.model_management
 import pytest
 import torch
-from comfy.cli_args import args
 
 # name -> (the UNet's storage dtype, the host flags that select it, the half dtype the CPU claims to compute in)
 PRECISIONS = {
     "fp32": (torch.float32, (), None),
-    "bf16": (torch.bfloat16, ("bf16_unet", "bf16_vae", "bf16_text_enc"), torch.bfloat16),
-    "fp16": (torch.float16, ("fp16_unet", "fp16_vae", "fp16_text_enc"), torch.float16),
-    "fp8": (torch.float8_e4m3fn, ("fp8_e4m3fn_unet",), None),  # stored in fp8, cast to what the CPU computes in
+    "bf16": (torch.bfloat16, ("--bf16-unet", "--bf16-vae", "--bf16-text-enc"), torch.bfloat16),
+    "fp16": (torch.float16, ("--fp16-unet", "--fp16-vae", "--fp16-text-enc"), torch.float16),
+    "fp8": (torch.float8_e4m3fn, ("--fp8_e4m3fn-unet",), None),  # stored in fp8, cast to what the CPU computes in
 }
+
+
+def host_settings(name):
+    """(object, attribute, value) of every setting that makes the host store and compute as `name` says.
+
+    Imports ComfyUI here, not at the top: the server launcher reads PRECISIONS before ComfyUI can be imported."""
+    import comfy.model_management
+    from comfy.cli_args import args
+
+    _, flags, compute = PRECISIONS[name]
+    settings = [(args, flag.lstrip("-").replace("-", "_"), True) for flag in flags]
+    if compute is not None:
+        settings += [(comfy.model_management, "should_use_fp16", lambda *a, **k: compute == torch.float16),
+                     (comfy.model_management, "should_use_bf16", lambda *a, **k: compute == torch.bfloat16)]
+    return settings
 
 
 @contextmanager
 def computing_in(name):
     """While open, models the host loads are stored and computed as `name` says."""
-    _, flags, compute = PRECISIONS[name]
     with pytest.MonkeyPatch.context() as patch:
-        for flag in flags:
-            patch.setattr(args, flag, True)
-        if compute is not None:
-            patch.setattr(comfy.model_management, "should_use_fp16", lambda *a, **k: compute == torch.float16)
-            patch.setattr(comfy.model_management, "should_use_bf16", lambda *a, **k: compute == torch.bfloat16)
+        for target, attribute, value in host_settings(name):
+            patch.setattr(target, attribute, value)
         yield
 
 
