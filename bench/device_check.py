@@ -37,8 +37,10 @@ HOST_ARGS = {"gpu": [], "cpu": ["--cpu"]}
 # ComfyUI refuses --lowvram beside --cpu (and never offloads from the CPU): in CPU mode row (e) is row (b) in a
 # process of its own, which still runs every step of this script but ComfyUI's low-VRAM loading.
 LOWVRAM_ARGS = {"gpu": ["--lowvram"], "cpu": ["--cpu"]}
-BUDGET_S = {"gpu": 450, "cpu": 300}  # the host tier is stopped (and reported as interrupted) past this
-WORKER_TIMEOUT_S = 300
+# The host tier is stopped (and reported as interrupted) past BUDGET_S; a measuring process past WORKER_S. The CPU
+# mode's are only there to end a hung run: a loaded CI machine can be many times slower than a quiet one.
+BUDGET_S = {"gpu": 450, "cpu": 1800}
+WORKER_S = {"gpu": 300, "cpu": 1800}
 
 
 def measure(mode, host_args, rows):
@@ -46,10 +48,11 @@ def measure(mode, host_args, rows):
     command = [sys.executable, "-P", os.path.join(HERE, "device_measure.py"), "--sizes", json.dumps(SIZES[mode]),
                f"--host-args={' '.join(host_args)}"] + [f"--row={letter}:{kind}" for letter, kind in rows]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S, cwd=CHECKOUT)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=WORKER_S[mode], cwd=CHECKOUT)
         stdout, error = done.stdout, done.stderr[-3000:] if done.returncode else ""
     except subprocess.TimeoutExpired as stopped:
-        stdout, error = stopped.stdout or "", f"stopped after {WORKER_TIMEOUT_S} s"
+        stdout, error = stopped.stdout or b"", f"stopped after {WORKER_S[mode]} s"
+        stdout = stdout.decode() if isinstance(stdout, bytes) else stdout  # bytes even with text=True
     results = {}
     for line in stdout.splitlines():
         if line.startswith("{"):
