@@ -36,6 +36,6 @@ comfy=$(size "$out/ComfyUI")
 wheel_bytes=$(size "$out/wheels")
 total=$((tree + comfy + wheel_bytes))
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
-echo "ComfyUI $(mib "$comfy"), wheels $(mib "$wheel_bytes"), .device $(mib $((comfy + wheel_bytes))), working tree" \
-     "$(mib "$tree"): $(mib "$total") travels of 64 MiB"
+echo "ComfyUI $(mib "$comfy"), wheels $(mib "$wheel_bytes"), .device $(mib $((comfy + wheel_bytes)))," \
+     "working tree $(mib "$tree"): $(mib "$total") travels of 64 MiB"
 [ "$total" -le "$limit" ] || { echo "prepare_device: over the 64 MiB the device tool carries" >&2; exit 1; }

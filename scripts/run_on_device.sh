@@ -11,14 +11,10 @@ export PYTHONPATH=$site PYTHONUNBUFFERED=1 TEMPO_PYTHON=$(command -v python3) TE
     TEMPO_HOME=/tmp/tempo
 # Fails at once, naming the module, if the image lacks one the host, the pack or the tests import.
 python3 - <<'PY'
-import importlib
-missing = []
-for name in ("av", "torchsde", "einops", "safetensors", "numpy", "cv2", "psutil", "scipy", "transformers",
-             "tokenizers", "yaml", "PIL", "aiohttp", "tqdm", "torchvision", "pytest", "pytest_timeout"):
-    try:
-        importlib.import_module(name)
-    except ImportError as error:
-        missing.append(f"{name} ({error})")
+import importlib.util
+names = ("av", "torchsde", "einops", "safetensors", "numpy", "cv2", "psutil", "scipy", "transformers", "tokenizers",
+         "yaml", "PIL", "aiohttp", "tqdm", "torchvision", "pytest", "pytest_timeout")
+missing = [name for name in names if importlib.util.find_spec(name) is None]
 if missing:
     raise SystemExit("missing on this machine, add its wheel to scripts/prepare_device.sh: " + ", ".join(missing))
 PY
