@@ -28,7 +28,9 @@ tar -C "$(dirname "$TEMPO_COMFYUI")" -c --exclude=__pycache__ --exclude='*.pyc' 
 python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --python-version 3.12 \
     --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
     --platform manylinux2014_x86_64 --platform any -d "$out/wheels" $wheels 2>&1 | grep -v "is ignored" >&2 || true
-[ "$(ls "$out/wheels" | wc -l)" = "$(echo $wheels | wc -w)" ] || { echo "prepare_device: a wheel is missing" >&2; exit 1; }
+# shellcheck disable=SC2086
+[ "$(ls "$out/wheels" | wc -l)" = "$(echo $wheels | wc -w)" ] || { echo "prepare_device: no wheel of some of" \
+    "$wheels in $out/wheels" >&2; exit 1; }
 
 size() { du -sb "$@" | awk '{s += $1} END {print s}'; }
 tree=$(cd "$here" && git ls-files -co --exclude-standard -z | xargs -0 du -cb | tail -1 | cut -f1)
