@@ -9,7 +9,7 @@ import sys
 import pytest
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LINE = re.compile(r"^([a-e])\s+(.+?)\s+(\S+)  (.+)$")
+LINE = re.compile(r"^([a-e])\s+(.+?) {2,}(\S+)  (\S.*)$")
 EXPECTED = {
     "a": ["host tests passed", "host tests failed", "host tests skipped", "host tier interrupted at budget",
           "host tier time"],
