@@ -24,11 +24,19 @@ def declare_torchvision_ops():
     declare_torchvision_ops.lib = lib  # the definitions live as long as the Library object
 
 
-def prepare(comfy_dir=None, argv=("--cpu",)):
-    """Makes `import comfy` work here as it does under ComfyUI's main.py with the given arguments.
+def host_args():
+    """ComfyUI's arguments for in-process hosts: `--cpu` unless TEMPO_COMFY_ARGS says otherwise (bench/device_check.py
+    sets it to "" so the host tier runs on the GPU)."""
+    return tuple(os.environ.get("TEMPO_COMFY_ARGS", "--cpu").split())
+
+
+def prepare(comfy_dir=None, argv=None):
+    """Makes `import comfy` work here as it does under ComfyUI's main.py with the given arguments (default:
+    host_args()).
 
     Call it before anything imports comfy.cli_args, which parses sys.argv once, at import time."""
     comfy_dir = os.path.abspath(comfy_dir or os.environ["TEMPO_COMFYUI"])
+    argv = host_args() if argv is None else argv
     declare_torchvision_ops()
     # comfy.cli_args parses sys.argv at import time.
     sys.argv = [os.path.join(comfy_dir, "main.py"), *argv]
