@@ -68,9 +68,11 @@ class TemporalTransformerBlock(nn.Module):
         self.ff_norm = nn.LayerNorm(channels)
 
     def forward(self, h, scale, attention):
+        # Residuals are added in place into each branch's fresh output: on the CPU every new activation-sized
+        # tensor costs page faults, and a + b equals b + a bit for bit.
         for norm, attention_block in zip(self.norms, self.attention_blocks):
-            h = attention_block(norm(h), scale, attention) + h
-        return self.ff(self.ff_norm(h)) + h
+            h = attention_block(norm(h), scale, attention).add_(h)
+        return self.ff(self.ff_norm(h)).add_(h)
 
 
 class TemporalAttention(nn.Module):
@@ -83,10 +85,13 @@ class TemporalAttention(nn.Module):
         self.pos_encoder = PositionalEncoding(channels, max_frames)
 
     def forward(self, n, scale, attention):
-        """n: the normalised sequences, (N, F, C). The frame positions feed q, k and v, never the residual."""
-        n = self.pos_encoder(n)
-        # Scaling q scales q·k for its query frame, whatever the backend does after.
-        q = self.to_q(n) * per_query_frame(scale, n)
+        """n: the normalised sequences, (N, F, C), a fresh tensor this call may overwrite. The frame positions
+        feed q, k and v, never the residual."""
+        n = self.pos_encoder.add_to(n)
+        q = self.to_q(n)
+        if isinstance(scale, torch.Tensor) or scale != 1.0:  # q·1 is q: no pass over it
+            # Scaling q scales q·k for its query frame, whatever the backend does after.
+            q.mul_(per_query_frame(scale, n))
         return self.to_out(attention(q, self.to_k(n), self.to_v(n), HEADS))
 
 
@@ -103,12 +108,13 @@ class PositionalEncoding(nn.Module):
         super().__init__()
         self.register_buffer("pe", sinusoid(max_frames, channels)[None])
 
-    def forward(self, n):
+    def add_to(self, n):
+        """Adds the frame positions into n itself (a tensor the caller owns) and returns it."""
         frames, max_frames = n.shape[1], self.pe.shape[1]
         if frames > max_frames:
             raise MotionModelError(f"{frames} frames in one call, but the motion model has positions for "
                                    f"{max_frames}: sample in context windows of at most {max_frames} frames")
-        return n + self.pe[:, :frames].to(n.dtype)
+        return n.add_(self.pe[:, :frames].to(n.dtype))
 
 
 def sinusoid(length, channels):
@@ -146,4 +152,6 @@ class GEGLU(nn.Module):
 
     def forward(self, h):
         value, gate = self.proj(h).chunk(2, dim=-1)
-        return value * F.gelu(gate)  # exact erf GELU: the tanh approximation is ~6e-4 off
+        # In place into GELU's fresh output (one activation-sized tensor fewer); exact erf GELU: the tanh
+        # approximation is ~6e-4 off.
+        return F.gelu(gate).mul_(value)

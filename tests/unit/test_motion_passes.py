@@ -1,0 +1,54 @@
+"""The module's forward makes no pass over an activation that the math does not need: on the CPU each elementwise
+pass and each fresh activation-sized tensor costs time and page faults (bench/motion_speed.py measures it against
+AnimateDiff-Evolved). The values are the math tests' concern (test_motion_math.py); these count the operators."""
+import os
+import sys
+from collections import Counter
+
+import pytest
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
+
+import motion_files  # noqa: E402
+from motion import load_motion_module  # noqa: E402
+
+ELEMENTWISE = {"add", "mul", "gelu"}
+
+
+class Operators(TorchDispatchMode):
+    """Counts the aten operators run, by overload name: aten.add.Tensor (a new tensor), aten.add_.Tensor (in place)."""
+
+    def __init__(self):
+        super().__init__()
+        self.counts = Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.counts[str(func.overloadpacket.__name__) + "." + func._overloadname] += 1
+        return func(*args, **(kwargs or {}))
+
+    def elementwise(self):
+        return {name: n for name, n in self.counts.items() if name.split(".")[0].rstrip("_") in ELEMENTWISE}
+
+
+def operators(scale, dtype=torch.float32):
+    sd = motion_files.make_motion_state_dict("v2", channels=(32, 64, 128, 128), dtype=dtype)
+    module = load_motion_module(sd).get_submodule("down_blocks.1.motion_modules.0")
+    x = torch.randn(2 * 8, 64, 4, 4, generator=torch.Generator().manual_seed(0)).to(dtype)
+    with Operators() as ops:
+        module(x, 8, scale=scale)
+    return ops.elementwise()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_scale_one_adds_in_place_and_multiplies_only_in_the_feed_forward(dtype):
+    """Per attention block the frame positions and the residual go in place (2 blocks: 4 add_), the feed-forward's
+    residual too (1 add_) and its gate multiplies GELU's output in place (1 mul_); only the module's residual, into
+    the rearranged proj_out, makes a new tensor. No q·1."""
+    assert operators(1.0, dtype) == {"add_.Tensor": 5, "add.Tensor": 1, "gelu.default": 1, "mul_.Tensor": 1}
+
+
+@pytest.mark.parametrize("scale", [0.5, torch.linspace(0.5, 1.5, 8)])
+def test_other_scales_multiply_q_in_place(scale):
+    assert operators(scale) == {"add_.Tensor": 5, "add.Tensor": 1, "gelu.default": 1, "mul_.Tensor": 3}
