@@ -29,7 +29,8 @@ class MotionModule(nn.Module):
     def forward(self, x, num_frames, scale=1.0, attention=None):
         """scale multiplies the attention logits of each query frame (a float, or one value per frame);
         attention(q, k, v, heads) is the backend, torch's SDPA by default."""
-        return self.temporal_transformer(x, num_frames, scale, attention or sdpa_attention) + x
+        # In place: the transformer's output is its own, copied back to frames-major by the final rearrange.
+        return self.temporal_transformer(x, num_frames, scale, attention or sdpa_attention).add_(x)
 
 
 class TemporalTransformer(nn.Module):
