@@ -46,8 +46,11 @@ class TemporalTransformer(nn.Module):
     def forward(self, x, num_frames, scale, attention):
         height, width = x.shape[-2:]
         h = self.group_norm(x, num_frames)
-        # proj_in acts on each token alone, so it may come after the regrouping into sequences of frames.
-        h = self.proj_in(rearrange(h, "(b f) c h w -> (b h w) f c", f=num_frames))
+        # proj_in gets the strided per-frame view AnimateDiff-Evolved gives it: torch's Linear multiplies then adds
+        # the bias for a strided input but fuses them for a contiguous one, which rounds differently, and the
+        # latents must equal the peer's bit for bit. It acts on each token alone; the regrouping after is a copy.
+        h = self.proj_in(rearrange(h, "bf c h w -> bf (h w) c"))
+        h = rearrange(h, "(b f) s c -> (b s) f c", f=num_frames)
         for block in self.transformer_blocks:
             h = block(h, scale, attention)
         return rearrange(self.proj_out(h), "(b h w) f c -> (b f) c h w", h=height, w=width)

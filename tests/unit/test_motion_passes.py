@@ -45,10 +45,25 @@ def operators(scale, dtype=torch.float32):
 def test_scale_one_adds_in_place_and_multiplies_only_in_the_feed_forward(dtype):
     """Per attention block the frame positions and the residual go in place (2 blocks: 4 add_), the feed-forward's
     residual too (1 add_) and its gate multiplies GELU's output in place (1 mul_), and so does the module's residual
-    (1 add_, into proj_out's output rearranged back to frames). No q·1, no new tensor from an add or a mul."""
-    assert operators(1.0, dtype) == {"add_.Tensor": 6, "gelu.default": 1, "mul_.Tensor": 1}
+    (1 add_, into proj_out's output rearranged back to frames). No q·1; the one new tensor from an add is proj_in's
+    bias, which torch's Linear adds after the product for the strided input AnimateDiff-Evolved also gives it."""
+    assert operators(1.0, dtype) == {"add_.Tensor": 6, "add.Tensor": 1, "gelu.default": 1, "mul_.Tensor": 1}
 
 
 @pytest.mark.parametrize("scale", [0.5, torch.linspace(0.5, 1.5, 8)])
 def test_other_scales_multiply_q_in_place(scale):
-    assert operators(scale) == {"add_.Tensor": 6, "gelu.default": 1, "mul_.Tensor": 3}
+    assert operators(scale) == {"add_.Tensor": 6, "add.Tensor": 1, "gelu.default": 1, "mul_.Tensor": 3}
+
+
+def test_proj_in_gets_the_strided_per_frame_view_animatediff_evolved_gives_it():
+    """torch's Linear fuses the bias into the product for a contiguous 3-d input and adds it after for a strided
+    one, which rounds differently: AnimateDiff-Evolved's latents are matched bit for bit only on its geometry, a
+    (frames, pixels, channels) view of the GroupNorm output (bench/motion_speed.py compares with the peer)."""
+    sd = motion_files.make_motion_state_dict("v2", channels=(32, 64, 128, 128))
+    transformer = load_motion_module(sd).get_submodule("down_blocks.1.motion_modules.0").temporal_transformer
+    seen = []
+    transformer.proj_in.register_forward_pre_hook(lambda _, args: seen.append(args[0]))
+    transformer(torch.randn(2 * 8, 64, 4, 3), 8, 1.0, lambda q, k, v, heads: v)
+    (h,) = seen
+    assert h.shape == (2 * 8, 4 * 3, 64)
+    assert h.stride() == (64 * 4 * 3, 1, 4 * 3)
