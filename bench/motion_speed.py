@@ -131,7 +131,8 @@ def main():
     noise = comfy.sample.prepare_noise(torch.zeros(args.frames, 4, args.size // 8, args.size // 8), SEED)
     if args.profile:
         for mode in modes.keys() - {"plain"}:
-            print(f"--- {mode}: one step, operators by self CPU time\n{profile(modes[mode], conds, noise, args.profile)}")
+            table = profile(modes[mode], conds, noise, args.profile)
+            print(f"--- {mode}: one step, operators by self CPU time\n{table}")
         return
     flops = {mode: unet_flops(model, conds, noise) for mode, model in modes.items()}  # also the warm-up
     seconds, latents = best_step_seconds(modes, conds, noise, args.repeats, args.steps)
@@ -141,8 +142,9 @@ def main():
     print(f"  tempo/plain {seconds['tempo'] / seconds['plain']:.3f}x")
     if "ade" in modes:
         same = torch.equal(latents["tempo"], latents["ade"])
-        print(f"  ade/plain {seconds['ade'] / seconds['plain']:.3f}x, tempo/ade {seconds['tempo'] / seconds['ade']:.3f}x"
-              f"; latents tempo vs ade: {'bit-identical' if same else 'DIFFER'}"
+        print(f"  ade/plain {seconds['ade'] / seconds['plain']:.3f}x, "
+              f"tempo/ade {seconds['tempo'] / seconds['ade']:.3f}x; "
+              f"latents tempo vs ade: {'bit-identical' if same else 'DIFFER'}"
               f" (max |diff| {(latents['tempo'] - latents['ade']).abs().max().item():.3g})")
     print(f"FLOPs per UNet call: motion/plain {flops['tempo'] / flops['plain']:.3f}x "
           f"({flops['tempo'] / 1e12:.2f} vs {flops['plain'] / 1e12:.2f} TFLOP)"
