@@ -32,7 +32,8 @@ class MotionModule(nn.Module):
     def forward(self, x, num_frames, scale=1.0, attention=None):
         """scale multiplies the attention logits of each query frame (a float, or one value per frame);
         attention(q, k, v, heads) is the backend, torch's SDPA by default."""
-        return self.temporal_transformer(x, num_frames, scale, attention or sdpa_attention) + x
+        # In place: the transformer's output is its own, copied back to frames-major by the final rearrange.
+        return self.temporal_transformer(x, num_frames, scale, attention or sdpa_attention).add_(x)
 
 
 class TemporalTransformer(nn.Module):
@@ -49,8 +50,11 @@ class TemporalTransformer(nn.Module):
     def forward(self, x, num_frames, scale, attention):
         height, width = x.shape[-2:]
         h = self.group_norm(x, num_frames)
-        # proj_in acts on each token alone, so it may come after the regrouping into sequences of frames.
-        h = self.proj_in(rearrange(h, "(b f) c h w -> (b h w) f c", f=num_frames))
+        # proj_in gets the strided per-frame view AnimateDiff-Evolved gives it: torch's Linear multiplies then adds
+        # the bias for a strided input but fuses them for a contiguous one, which rounds differently, and the
+        # latents must equal the peer's bit for bit. It acts on each token alone; the regrouping after is a copy.
+        h = self.proj_in(rearrange(h, "bf c h w -> bf (h w) c"))
+        h = rearrange(h, "(b f) s c -> (b s) f c", f=num_frames)
         for block in self.transformer_blocks:
             h = block(h, scale, attention)
         return rearrange(self.proj_out(h), "(b h w) f c -> (b f) c h w", h=height, w=width)
@@ -73,9 +77,11 @@ class TemporalTransformerBlock(nn.Module):
         self.ff_norm = operations.LayerNorm(channels)
 
     def forward(self, h, scale, attention):
+        # Residuals are added in place into each branch's fresh output: on the CPU every new activation-sized
+        # tensor costs page faults, and a + b equals b + a bit for bit.
         for norm, attention_block in zip(self.norms, self.attention_blocks):
-            h = attention_block(norm(h), scale, attention) + h
-        return self.ff(self.ff_norm(h)) + h
+            h = attention_block(norm(h), scale, attention).add_(h)
+        return self.ff(self.ff_norm(h)).add_(h)
 
 
 class TemporalAttention(nn.Module):
@@ -88,10 +94,13 @@ class TemporalAttention(nn.Module):
         self.pos_encoder = PositionalEncoding(channels, max_frames)
 
     def forward(self, n, scale, attention):
-        """n: the normalised sequences, (N, F, C). The frame positions feed q, k and v, never the residual."""
-        n = self.pos_encoder(n)
-        # Scaling q scales q·k for its query frame, whatever the backend does after.
-        q = self.to_q(n) * per_query_frame(scale, n)
+        """n: the normalised sequences, (N, F, C), a fresh tensor this call may overwrite. The frame positions
+        feed q, k and v, never the residual."""
+        n = self.pos_encoder.add_to(n)
+        q = self.to_q(n)
+        if isinstance(scale, torch.Tensor) or scale != 1.0:  # q·1 is q: no pass over it
+            # Scaling q scales q·k for its query frame, whatever the backend does after.
+            q.mul_(per_query_frame(scale, n))
         return self.to_out(attention(q, self.to_k(n), self.to_v(n), HEADS))
 
 
@@ -108,13 +117,15 @@ class PositionalEncoding(nn.Module):
         super().__init__()
         self.register_buffer("pe", sinusoid(max_frames, channels)[None])
 
-    def forward(self, n):
+    def add_to(self, n):
+        """Adds the frame positions into n itself (a tensor the caller owns) and returns it."""
         frames, max_frames = n.shape[1], self.pe.shape[1]
         if frames > max_frames:
             raise MotionModelError(f"{frames} frames in one call, but the motion model has positions for "
                                    f"{max_frames}: sample in context windows of at most {max_frames} frames")
-        # The host may leave this table on its offload device when it loads the model partially.
-        return n + self.pe[:, :frames].to(n)
+        # In place into the normalised input, a fresh tensor; the table follows the input's device, since the host
+        # may leave it on its offload device when it loads the model partially.
+        return n.add_(self.pe[:, :frames].to(n))
 
 
 def sinusoid(length, channels):
@@ -153,4 +164,6 @@ class GEGLU(nn.Module):
 
     def forward(self, h):
         value, gate = self.proj(h).chunk(2, dim=-1)
-        return value * F.gelu(gate)  # exact erf GELU: the tanh approximation is ~6e-4 off
+        # In place into GELU's fresh output (one activation-sized tensor fewer); exact erf GELU: the tanh
+        # approximation is ~6e-4 off.
+        return F.gelu(gate).mul_(value)
