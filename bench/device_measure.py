@@ -83,7 +83,8 @@ def unet_file(name):
     from cache import cached
 
     config = {"released": checkpoints.SD15_RELEASED_UNET, "fixture": checkpoints.UNET}[name]
-    return cached(f"sd15-unet-{name}-fp16.safetensors", lambda partial: checkpoints.write(partial, unet=config))
+    return cached(f"sd15-unet-{name}-fp16.safetensors",
+                  lambda partial: checkpoints.write(partial, unet=config, encoders=False))
 
 
 def motion_file(channels):

@@ -61,10 +61,9 @@ def full_size_models(models_dir):
     import checkpoints
     import motion_files
 
-    checkpoints.UNET["channel_mult"] = [1, 2, 4, 4]
     for folder in ("checkpoints", "animatediff_models"):
         os.makedirs(os.path.join(models_dir, folder), exist_ok=True)
-    checkpoints.write(os.path.join(models_dir, "checkpoints", models.CHECKPOINT))
+    checkpoints.write(os.path.join(models_dir, "checkpoints", models.CHECKPOINT), unet=checkpoints.SD15_RELEASED_UNET)
     motion_files.write_file(motion_files.make_motion_state_dict("v2"),
                             os.path.join(models_dir, "animatediff_models", "mm_sd_v15_v2.ckpt"))
     return models_dir

@@ -28,10 +28,8 @@ def full_size_checkpoint():
     import checkpoints
     from cache import cached
 
-    def build(path):
-        checkpoints.UNET["channel_mult"] = [1, 2, 4, 4]
-        checkpoints.write(path)
-    return cached("sd15-full-size-fixture-v1.safetensors", build)
+    return cached("sd15-full-size-fixture-v1.safetensors",
+                  lambda path: checkpoints.write(path, unet=checkpoints.SD15_RELEASED_UNET))
 
 
 def import_peer(folder):
