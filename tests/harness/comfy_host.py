@@ -8,6 +8,7 @@ harness only: a user's ComfyUI has a working torchvision.
 import importlib.util
 import os
 import sys
+from contextlib import contextmanager
 
 import torch
 
@@ -58,3 +59,18 @@ def import_pack(checkout=os.path.dirname(os.path.dirname(os.path.dirname(os.path
     sys.modules["tempo"] = pack
     spec.loader.exec_module(pack)
     return pack
+
+
+@contextmanager
+def model_folders(folders):
+    """While open, ComfyUI looks for each kind of model only in the folder given: {kind: path}. The host's list of
+    file extensions for each kind is kept."""
+    import folder_paths
+
+    saved = {kind: folder_paths.folder_names_and_paths[kind] for kind in folders}
+    for kind, path in folders.items():
+        folder_paths.folder_names_and_paths[kind] = ([str(path)], saved[kind][1])
+    try:
+        yield
+    finally:
+        folder_paths.folder_names_and_paths.update(saved)

@@ -9,11 +9,11 @@ from functools import cached_property
 
 import comfy.controlnet
 import comfy.ops
-import folder_paths
 import nodes as comfy_nodes
 import pytest
 import torch
 
+import comfy_host
 import models
 import motion_files
 from half_precision import compute_dtype
@@ -45,11 +45,8 @@ def model_folders(tmp_path_factory):
     motion_files.write_file(motion_files.make_motion_state_dict("v2", channels=320, dtype=torch.float16),
                             str(root / MOTION))
     os.symlink(models.lora_path(LORA), root / LORA)
-    saved = {key: folder_paths.folder_names_and_paths[key] for key in ("animatediff_models", "animatediff_motion_lora")}
-    for key, (_, extensions) in saved.items():
-        folder_paths.folder_names_and_paths[key] = ([str(root)], extensions)
-    yield root
-    folder_paths.folder_names_and_paths.update(saved)
+    with comfy_host.model_folders({"animatediff_models": root, "animatediff_motion_lora": root}):
+        yield root
 
 
 def encode(clip, text):

@@ -1,9 +1,9 @@
 """FILM and RIFE through the node while the host computes in bf16 or fp16: the node asks the host which dtype to
 compute in (nodes/interpolate.compute_dtype), as on a GPU, and its frames stay close to fp32's."""
-import folder_paths
 import pytest
 import torch
 
+import comfy_host
 import models
 from half_precision import PRECISIONS, computing_in
 import tempo.nodes.interpolate as node
@@ -20,11 +20,8 @@ BOUND_IN_ROUNDINGS = 10.0
 def interpolators(tmp_path_factory):
     root = tmp_path_factory.mktemp("models")
     models.link_film(str(root))
-    saved = {key: folder_paths.folder_names_and_paths[key] for key in ("frame_interpolation", "rife")}
-    for key, (_, extensions) in saved.items():
-        folder_paths.folder_names_and_paths[key] = ([str(root / key)], extensions)
-    yield
-    folder_paths.folder_names_and_paths.update(saved)
+    with comfy_host.model_folders({kind: root / kind for kind in ("frame_interpolation", "rife")}):
+        yield
 
 
 def clip():

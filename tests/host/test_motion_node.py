@@ -2,7 +2,7 @@
 import os
 from types import SimpleNamespace
 
-import folder_paths
+import comfy_host
 import models
 import pytest
 import torch
@@ -18,13 +18,9 @@ from tempo.nodes.motion_model import ApplyMotionLoRA, LoadMotionModule
 def motion_folders(tmp_path_factory):
     root = str(tmp_path_factory.mktemp("models"))
     models.populate(root)
-    saved = {k: folder_paths.folder_names_and_paths[k] for k in ("animatediff_models", "animatediff_motion_lora")}
-    folder_paths.folder_names_and_paths["animatediff_models"] = (
-        [os.path.join(root, "animatediff_models")], saved["animatediff_models"][1])
-    folder_paths.folder_names_and_paths["animatediff_motion_lora"] = (
-        [os.path.join(root, "animatediff_motion_lora")], saved["animatediff_motion_lora"][1])
-    yield root
-    folder_paths.folder_names_and_paths.update(saved)
+    with comfy_host.model_folders({kind: os.path.join(root, kind)
+                                   for kind in ("animatediff_models", "animatediff_motion_lora")}):
+        yield root
 
 
 def load(model, name="mm_sd_v15_v2.ckpt", **kw):

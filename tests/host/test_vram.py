@@ -6,6 +6,7 @@ number."""
 import copy
 import os
 
+import comfy_host
 import comfy.model_management
 import comfy.ops
 import folder_paths
@@ -29,12 +30,9 @@ def model_folders(tmp_path_factory):
     root = str(tmp_path_factory.mktemp("models"))
     models.populate(root)
     models.link_film(root)
-    names = ("animatediff_models", "animatediff_motion_lora", "frame_interpolation", "rife")
-    saved = {name: folder_paths.folder_names_and_paths[name] for name in names}
-    for name in names:
-        folder_paths.folder_names_and_paths[name] = ([os.path.join(root, name)], saved[name][1])
-    yield root
-    folder_paths.folder_names_and_paths.update(saved)
+    kinds = ("animatediff_models", "animatediff_motion_lora", "frame_interpolation", "rife")
+    with comfy_host.model_folders({kind: os.path.join(root, kind) for kind in kinds}):
+        yield root
 
 
 @pytest.fixture(autouse=True)
